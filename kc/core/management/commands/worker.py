@@ -1,0 +1,48 @@
+"""The task worker: django-tasks-db's db_worker plus a heartbeat for /healthz."""
+
+import os
+import socket
+import threading
+from typing import Any
+
+from django.db import close_old_connections
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
+
+from kc.core.models import WorkerHeartbeat
+
+HEARTBEAT_SECONDS = 15
+
+
+class Command(DBWorkerCommand):
+    help = "Run a background task worker that reports a heartbeat."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=_beat, args=(options["worker_id"], stop), name="heartbeat", daemon=True
+        )
+        beat.start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            stop.set()
+            beat.join(timeout=5)
+            WorkerHeartbeat.objects.filter(worker_id=options["worker_id"]).delete()
+
+
+def _beat(worker_id: str, stop: threading.Event) -> None:
+    started = timezone.now()
+    while True:
+        WorkerHeartbeat.objects.update_or_create(
+            worker_id=worker_id,
+            defaults={
+                "hostname": socket.gethostname()[:255],
+                "pid": os.getpid(),
+                "started_at": started,
+                "seen_at": timezone.now(),
+            },
+        )
+        close_old_connections()
+        if stop.wait(HEARTBEAT_SECONDS):
+            return

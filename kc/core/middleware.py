@@ -1,0 +1,94 @@
+"""Request-wide rules: session lifetime, request context for the audit log, staff MFA."""
+
+import time
+from collections.abc import Callable
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from kc.core.context import RequestContext, current_request
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+SESSION_STARTED_KEY = "kc_session_started"
+
+
+class SessionLifetimeMiddleware:
+    """End a login after SESSION_ABSOLUTE_TIMEOUT, however active it was.
+
+    The idle timeout is the session cookie age, renewed on every request.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if "_auth_user_id" in session:
+            started = session.setdefault(SESSION_STARTED_KEY, time.time())
+            if time.time() - started > settings.SESSION_ABSOLUTE_TIMEOUT:
+                session.flush()
+        return self.get_response(request)
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = current_request.set(
+            RequestContext(
+                ip_address=client_ip(request),
+                user_agent=request.headers.get("user-agent", ""),
+                path=request.path,
+            )
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind nginx (KC_BEHIND_PROXY) the proxy sets X-Real-IP; else the socket peer.
+    if settings.SECURE_PROXY_SSL_HEADER and request.headers.get("x-real-ip"):
+        return request.headers["x-real-ip"]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+
+
+class StaffMFARequiredMiddleware:
+    """Staff without a second factor may do nothing but set one up or log out."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+            and not has_second_factor(user.pk)
+        ):
+            if not user.is_active:
+                logout(request)
+                return redirect(settings.LOGIN_URL)
+            if request.method != "GET" or request.headers.get("hx-request"):
+                return HttpResponseForbidden(
+                    _("Bitte richten Sie zuerst die Zwei-Faktor-Anmeldung ein.")
+                )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def has_second_factor(user_id: int) -> bool:
+    return Authenticator.objects.filter(
+        user_id=user_id,
+        type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
+    ).exists()

@@ -1,0 +1,107 @@
+"""Roles are Django groups with exactly the permissions the role needs.
+
+The table below is the single source: `sync_roles` runs after every migrate,
+so a new permission lands in the roles that should have it.
+"""
+
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy as _
+
+_VIEW_CUSTOMER = [
+    "customers.view_businesspartner",
+    "customers.view_contractaccount",
+    "customers.view_postaladdress",
+    "supply.view_premise",
+    "supply.view_marketlocation",
+    "supply.view_contract",
+    "supply.view_meter",
+    "supply.view_register",
+    "supply.view_meterreading",
+    "supply.view_tariff",
+    "supply.view_pricesheet",
+]
+_CHANGE_CUSTOMER = [
+    "customers.add_businesspartner",
+    "customers.change_businesspartner",
+    "customers.add_contractaccount",
+    "customers.change_contractaccount",
+    "customers.add_postaladdress",
+    "customers.change_postaladdress",
+    "supply.add_meterreading",
+]
+
+AGENT = "agent"
+CUSTOMER_CENTER = "customer_center"
+TEAM_LEAD = "team_lead"
+ENERGY_ADVISOR = "energy_advisor"
+FUNDING_CLERK = "funding_clerk"
+COMPLAINT_MANAGER = "complaint_manager"
+ADMIN = "admin"
+
+ROLE_NAMES = {
+    AGENT: _("Kundenberater/in"),
+    CUSTOMER_CENTER: _("Kunden-Center vor Ort"),
+    TEAM_LEAD: _("Gruppenleitung"),
+    ENERGY_ADVISOR: _("Energieberater/in"),
+    FUNDING_CLERK: _("Förderprogramm-Sachbearbeitung"),
+    COMPLAINT_MANAGER: _("Beschwerdemanagement"),
+    ADMIN: _("Administration"),
+}
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    AGENT: _VIEW_CUSTOMER + _CHANGE_CUSTOMER,
+    # On-site staff check receipts and hand over letters; they do not edit master data.
+    CUSTOMER_CENTER: [
+        "customers.view_businesspartner",
+        "customers.view_contractaccount",
+        "customers.view_postaladdress",
+        "supply.view_contract",
+    ],
+    TEAM_LEAD: _VIEW_CUSTOMER + _CHANGE_CUSTOMER + ["core.view_team", "core.view_user"],
+    ENERGY_ADVISOR: _VIEW_CUSTOMER,
+    FUNDING_CLERK: _VIEW_CUSTOMER,
+    COMPLAINT_MANAGER: _VIEW_CUSTOMER,
+    ADMIN: _VIEW_CUSTOMER
+    + _CHANGE_CUSTOMER
+    + [
+        "core.view_auditlogentry",
+        "core.view_numberrange",
+        "core.change_numberrange",
+        "core.view_team",
+        "core.add_team",
+        "core.change_team",
+        "core.view_user",
+        "core.add_user",
+        "core.change_user",
+        "supply.add_tariff",
+        "supply.change_tariff",
+        "supply.add_pricesheet",
+        "supply.change_pricesheet",
+    ],
+}
+
+
+def sync_roles() -> None:
+    """Create the role groups and set their permissions to the table above."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm is not None:  # the model's app may not be migrated yet
+                wanted.append(perm)
+        group.permissions.set(wanted)
+
+
+def sync_roles_after_migrate(**kwargs: Any) -> None:
+    # Once per migrate, after the last app: every permission exists by then.
+    app_config = kwargs.get("app_config")
+    last = [config for config in apps.get_app_configs() if config.models_module][-1]
+    if app_config is not None and app_config.label == last.label:
+        sync_roles()

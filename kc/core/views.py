@@ -1,0 +1,46 @@
+"""Platform endpoints that are not part of any business face."""
+
+from datetime import timedelta
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database reachable, and when a worker was last seen taking or finishing a task."""
+    database = _database_state()
+    worker = _worker_state() if database["ok"] else {"ok": False, "detail": "no database"}
+    healthy = database["ok"]
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "database": database, "worker": worker},
+        status=200 if healthy else 503,
+    )
+
+
+def _database_state() -> dict[str, object]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return {"ok": False, "vendor": connection.vendor, "detail": type(exc).__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def _worker_state() -> dict[str, object]:
+    from kc.core.models import WorkerHeartbeat
+
+    beat = WorkerHeartbeat.objects.order_by("-seen_at").first()
+    if beat is None:
+        return {"ok": False, "detail": "no worker has reported"}
+    age = timezone.now() - beat.seen_at
+    return {
+        "ok": age <= timedelta(seconds=WorkerHeartbeat.STALE_AFTER_SECONDS),
+        "last_seen": beat.seen_at.isoformat(),
+        "age_seconds": int(age.total_seconds()),
+    }

@@ -1,0 +1,216 @@
+"""What is supplied where: premises, market locations, contracts, meters, readings, tariffs."""
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kc.core.validators import validate_malo_id
+from kc.customers.models import AddressFields, ContractAccount
+
+
+class Division(models.TextChoices):
+    POWER = "power", _("Strom")
+    GAS = "gas", _("Gas")
+    WATER = "water", _("Wasser")
+    HEAT = "heat", _("Fernwärme")
+
+
+class Unit(models.TextChoices):
+    KWH = "kWh", "kWh"
+    CUBIC_METRE = "m3", "m³"
+
+
+class Premise(AddressFields):
+    """Verbrauchsstelle: the place where energy or water is used."""
+
+    description = models.CharField(_("Lage"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("Verbrauchsstelle")
+        verbose_name_plural = _("Verbrauchsstellen")
+        indexes = [
+            models.Index(fields=["street_key", "house_number"], name="premise_street"),
+            models.Index(fields=["postal_code"], name="premise_postal_code"),
+            models.Index(fields=["city_key"], name="premise_city"),
+        ]
+
+    def __str__(self) -> str:
+        suffix = f" ({self.description})" if self.description else ""
+        return f"{self.street_line}, {self.city_line}{suffix}"
+
+
+class MarketLocation(models.Model):
+    malo_id = models.CharField(
+        _("MaLo-ID"), max_length=11, unique=True, validators=[validate_malo_id]
+    )
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="market_locations")
+    division = models.CharField(_("Sparte"), max_length=8, choices=Division.choices)
+
+    class Meta:
+        verbose_name = _("Marktlokation")
+        verbose_name_plural = _("Marktlokationen")
+
+    def __str__(self) -> str:
+        return self.malo_id
+
+
+class Tariff(models.Model):
+    code = models.SlugField(_("Kürzel"), max_length=40, unique=True)
+    name = models.CharField(_("Name"), max_length=100)
+    division = models.CharField(_("Sparte"), max_length=8, choices=Division.choices)
+    is_default_supply = models.BooleanField(_("Grundversorgung"), default=False)
+    active = models.BooleanField(_("Bestellbar"), default=True)
+
+    class Meta:
+        verbose_name = _("Tarif")
+        verbose_name_plural = _("Tarife")
+        ordering = ["division", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriceSheet(models.Model):
+    """Net prices of a tariff from a date on; VAT comes from the dated rule set (vat.py)."""
+
+    tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="price_sheets")
+    valid_from = models.DateField(_("Gültig ab"))
+    base_price_per_year = models.DecimalField(
+        _("Grundpreis netto (€/Jahr)"), max_digits=10, decimal_places=2
+    )
+    working_price = models.DecimalField(
+        _("Arbeitspreis netto (€/Einheit)"), max_digits=10, decimal_places=5
+    )
+
+    class Meta:
+        verbose_name = _("Preisblatt")
+        verbose_name_plural = _("Preisblätter")
+        ordering = ["tariff", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["tariff", "valid_from"], name="pricesheet_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(base_price_per_year__gte=0, working_price__gte=0),
+                name="pricesheet_prices_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tariff} ab {self.valid_from:%d.%m.%Y}"
+
+
+class Contract(models.Model):
+    number = models.CharField(_("Vertragsnummer"), max_length=20, unique=True)
+    account = models.ForeignKey(ContractAccount, on_delete=models.PROTECT, related_name="contracts")
+    market_location = models.ForeignKey(
+        MarketLocation, on_delete=models.PROTECT, related_name="contracts"
+    )
+    division = models.CharField(_("Sparte"), max_length=8, choices=Division.choices)
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="contracts")
+    start_date = models.DateField(_("Lieferbeginn"))
+    end_date = models.DateField(_("Lieferende"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Vertrag")
+        verbose_name_plural = _("Verträge")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="contract_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.get_division_display()})"
+
+
+class Meter(models.Model):
+    class Kind(models.TextChoices):
+        CONVENTIONAL = "conventional", _("Konventioneller Zähler")
+        MODERN = "modern", _("Moderne Messeinrichtung")
+        SMART = "smart", _("Intelligentes Messsystem")
+
+    number = models.CharField(_("Zählernummer"), max_length=30, unique=True)
+    division = models.CharField(_("Sparte"), max_length=8, choices=Division.choices)
+    kind = models.CharField(_("Bauart"), max_length=12, choices=Kind.choices)
+    market_location = models.ForeignKey(
+        MarketLocation, on_delete=models.PROTECT, related_name="meters", null=True, blank=True
+    )
+    installed_on = models.DateField(_("Eingebaut am"))
+    removed_on = models.DateField(_("Ausgebaut am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Zähler")
+        verbose_name_plural = _("Zähler")
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.number = self.number.strip().upper()
+        super().save(*args, **kwargs)
+
+
+class Register(models.Model):
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="registers")
+    obis_code = models.CharField(_("OBIS-Kennzahl"), max_length=20)
+    unit = models.CharField(_("Einheit"), max_length=4, choices=Unit.choices)
+    digits = models.PositiveSmallIntegerField(_("Vorkommastellen"), default=6)
+    description = models.CharField(_("Bezeichnung"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("Zählwerk")
+        verbose_name_plural = _("Zählwerke")
+        constraints = [
+            models.UniqueConstraint(fields=["meter", "obis_code"], name="register_unique_obis"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meter.number} {self.obis_code}"
+
+
+class MeterReading(models.Model):
+    class Reason(models.TextChoices):
+        PERIODIC = "periodic", _("Turnusablesung")
+        MOVE_IN = "move_in", _("Einzug")
+        MOVE_OUT = "move_out", _("Auszug")
+        INTERIM = "interim", _("Zwischenablesung")
+        CONTROL = "control", _("Kontrollablesung")
+        METER_CHANGE = "meter_change", _("Zählerwechsel")
+
+    class Source(models.TextChoices):
+        CUSTOMER = "customer", _("Kunde")
+        METER_READER = "meter_reader", _("Ableser/in")
+        GRID_OPERATOR = "grid_operator", _("Netzbetreiber")
+        SMART_METER = "smart_meter", _("Messsystem")
+        UTILITY = "utility", _("Versorger (geschätzt)")
+
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="readings")
+    read_on = models.DateField(_("Ablesedatum"))
+    value = models.DecimalField(_("Zählerstand"), max_digits=12, decimal_places=3)
+    reason = models.CharField(_("Anlass"), max_length=14, choices=Reason.choices)
+    source = models.CharField(_("Quelle"), max_length=14, choices=Source.choices)
+    estimated = models.BooleanField(_("Geschätzt"), default=False)
+    estimation_reason = models.CharField(_("Grund der Schätzung"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("Erfasst"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Zählerstand")
+        verbose_name_plural = _("Zählerstände")
+        ordering = ["register", "-read_on"]
+        indexes = [models.Index(fields=["register", "read_on"], name="reading_register_date")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["register", "read_on", "reason"], name="reading_once_per_day_reason"
+            ),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="reading_not_negative"),
+            # §40a EnWG: an estimate must say why it was estimated.
+            models.CheckConstraint(
+                condition=models.Q(estimated=False) | ~models.Q(estimation_reason=""),
+                name="reading_estimate_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.register} {self.read_on:%d.%m.%Y}: {self.value}"
