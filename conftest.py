@@ -1,0 +1,36 @@
+"""Shared fixtures: staff users per role, each with a TOTP second factor."""
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.models import Group
+
+from kc.core import roles
+from kc.core.models import User
+
+STAFF_PASSWORD = "Kundencenter-Test-2026!"
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+
+def make_staff(username: str, role: str | None, *, with_mfa: bool = True) -> User:
+    user = User.objects.create_user(username=username, password=STAFF_PASSWORD)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    if with_mfa:
+        TOTP.activate(user, TOTP_SECRET)
+    return user
+
+
+@pytest.fixture
+def agent(db: None) -> User:
+    return make_staff("agent", roles.AGENT)
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return make_staff("admin", roles.ADMIN)
+
+
+@pytest.fixture
+def agent_client(client, agent):  # type: ignore[no-untyped-def]
+    client.force_login(agent)
+    return client
