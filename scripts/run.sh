@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Local demo: migrate, seed demo data once, print demo logins, start the task worker in the
+# background and the development server in the foreground. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+py=.venv/bin/python
+host="${KC_RUN_HOST:-127.0.0.1}"
+port="${KC_RUN_PORT:-8000}"
+export KC_DEBUG="${KC_DEBUG:-1}"
+
+has_command() { "$py" manage.py "$1" --help >/dev/null 2>&1; }
+
+"$py" manage.py migrate --no-input
+
+customers="$("$py" manage.py shell -v 0 -c \
+    'from kc.customers.models import BusinessPartner; print(BusinessPartner.objects.count())' \
+    | tail -n 1)"
+if [[ "$customers" == "0" ]]; then
+    if has_command seed_demo; then
+        echo "run: database has no customers, seeding demo data"
+        "$py" manage.py seed_demo --customers 1000 --seed 1
+    else
+        echo "run: WARNING: manage.py seed_demo is not available yet, starting without demo data" >&2
+    fi
+else
+    echo "run: database has $customers customers, not seeding"
+fi
+
+if has_command setup_demo_staff; then
+    "$py" manage.py setup_demo_staff
+else
+    echo "run: WARNING: manage.py setup_demo_staff is not available yet, no demo logins" >&2
+fi
+
+"$py" manage.py worker &
+worker_pid=$!
+stop_worker() {
+    if kill -0 "$worker_pid" 2>/dev/null; then
+        echo "run: stopping worker (pid $worker_pid)"
+        kill -TERM "$worker_pid" 2>/dev/null || true
+        wait "$worker_pid" 2>/dev/null || true
+    fi
+}
+trap stop_worker EXIT
+trap 'exit 130' INT TERM
+
+echo
+echo "run: Kundencenter on http://$host:$port/  (worker pid $worker_pid; Ctrl-C stops both)"
+echo
+"$py" manage.py runserver "$host:$port"
