@@ -7,5 +7,13 @@ app_name = "desk"
 urlpatterns = [
     path("", views.home, name="home"),
     path("kunden/", views.customer_search, name="customer_search"),
+    path("kunden/neu/", views.customer_create, name="customer_create"),
     path("kunden/<int:partner_id>/", views.customer_detail, name="customer_detail"),
+    path("kunden/<int:partner_id>/bearbeiten/", views.customer_edit, name="customer_edit"),
+    path(
+        "kunden/<int:partner_id>/zaehlwerke/<int:register_id>/ablesung/",
+        views.reading_create,
+        name="reading_create",
+    ),
+    path("protokoll/", views.audit_log, name="audit_log"),
 ]

@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.db import models
+
+
+def validate(instance: models.Model, *, exclude: list[str] | None = None) -> None:
+    """full_clean() after refreshing derived search keys, which constraints may read."""
+    refresh = getattr(instance, "refresh_search_keys", None)
+    if refresh is not None:
+        refresh()
+    instance.full_clean(exclude=exclude)
+
+
+def validate_and_save(instance: models.Model, **save_kwargs: Any) -> None:
+    validate(instance)
+    instance.save(**save_kwargs)

@@ -1,0 +1,70 @@
+"""The read model of the customer 360° page: one partner with everything around it."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+
+from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
+from kc.supply.models import Contract, Meter, MeterReading, Register
+
+READINGS_SHOWN = 6
+
+
+@dataclass
+class ContractView:
+    contract: Contract
+    meters: list[Meter] = field(default_factory=list)
+
+
+@dataclass
+class AccountView:
+    account: ContractAccount
+    contracts: list[ContractView] = field(default_factory=list)
+
+
+@dataclass
+class CustomerOverview:
+    partner: BusinessPartner
+    addresses: list[PostalAddress]
+    accounts: list[AccountView]
+
+    @property
+    def contract_count(self) -> int:
+        return sum(len(a.contracts) for a in self.accounts)
+
+
+def load_customer_overview(partner_id: int) -> CustomerOverview:
+    """A fixed number of queries however many contracts the customer has."""
+    partner = get_object_or_404(
+        BusinessPartner.objects.prefetch_related("addresses", "consents"), pk=partner_id
+    )
+    readings = MeterReading.objects.order_by("-read_on", "-id")
+    meters = Meter.objects.order_by("-installed_on").prefetch_related(
+        Prefetch("registers", queryset=Register.objects.prefetch_related(
+            Prefetch("readings", queryset=readings))),
+    )
+    contracts = (
+        Contract.objects.select_related("market_location__premise", "tariff")
+        .prefetch_related(Prefetch("market_location__meters", queryset=meters))
+        .order_by("-end_date", "division", "number")
+    )
+    accounts = (
+        ContractAccount.objects.filter(partner=partner)
+        .prefetch_related(Prefetch("contracts", queryset=contracts))
+        .order_by("number")
+    )
+    return CustomerOverview(
+        partner=partner,
+        addresses=list(partner.addresses.all()),
+        accounts=[
+            AccountView(
+                account=account,
+                contracts=[
+                    ContractView(contract=c, meters=list(c.market_location.meters.all()))
+                    for c in account.contracts.all()
+                ],
+            )
+            for account in accounts
+        ],
+    )

@@ -1,0 +1,187 @@
+"""State changes of supply data: premises, contracts, meters, readings, tariffs."""
+
+import datetime
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kc.core import audit
+from kc.core.models import User
+from kc.core.numbers import next_number
+from kc.core.validation import validate_and_save
+from kc.customers.models import ContractAccount
+from kc.supply.models import (
+    Contract,
+    MarketLocation,
+    Meter,
+    MeterReading,
+    Premise,
+    PriceSheet,
+    Register,
+    Tariff,
+)
+
+
+@transaction.atomic
+def create_premise(*, data: Mapping[str, Any], actor: User | None) -> Premise:
+    premise = Premise(**data)
+    validate_and_save(premise)
+    return premise
+
+
+@transaction.atomic
+def create_market_location(
+    *, premise: Premise, malo_id: str, division: str, actor: User | None
+) -> MarketLocation:
+    location = MarketLocation(premise=premise, malo_id=malo_id.strip(), division=division)
+    validate_and_save(location)
+    return location
+
+
+@transaction.atomic
+def create_contract(
+    *,
+    account: ContractAccount,
+    market_location: MarketLocation,
+    tariff: Tariff,
+    start_date: datetime.date,
+    actor: User | None,
+) -> Contract:
+    if tariff.division != market_location.division:
+        raise ValidationError(
+            {"tariff": _("Der Tarif passt nicht zur Sparte der Marktlokation.")},
+            code="division_mismatch",
+        )
+    overlapping = Contract.objects.filter(market_location=market_location).exclude(
+        end_date__lt=start_date
+    )
+    if overlapping.exists():
+        raise ValidationError(
+            _("Für diese Marktlokation besteht ab diesem Datum schon ein Vertrag."),
+            code="overlapping_contract",
+        )
+    contract = Contract(
+        number=next_number("contract"),
+        account=account,
+        market_location=market_location,
+        division=market_location.division,
+        tariff=tariff,
+        start_date=start_date,
+    )
+    validate_and_save(contract)
+    audit.record(
+        actor=actor, action=audit.Action.CREATE, obj=contract, partner_id=account.partner_id,
+        changes={"tariff": ["", tariff.code], "start_date": ["", str(start_date)]},
+    )
+    return contract
+
+
+@transaction.atomic
+def install_meter(
+    *,
+    market_location: MarketLocation,
+    number: str,
+    kind: str,
+    installed_on: datetime.date,
+    registers: Sequence[Mapping[str, Any]],
+    actor: User | None,
+) -> Meter:
+    if Meter.objects.filter(number=number.strip().upper()).exists():
+        raise ValidationError(
+            {"number": _("Die Zählernummer %(number)s ist schon vergeben.") % {"number": number}},
+            code="duplicate_meter",
+        )
+    meter = Meter(
+        number=number.strip().upper(), division=market_location.division, kind=kind,
+        market_location=market_location, installed_on=installed_on,
+    )
+    validate_and_save(meter)
+    for register in registers:
+        validate_and_save(Register(meter=meter, **register))
+    return meter
+
+
+def _check_reading_order(register: Register, read_on: datetime.date, value: Decimal) -> None:
+    """A meter only counts up: a reading lies between its neighbours in time."""
+    earlier = register.readings.filter(read_on__lte=read_on).order_by("-read_on").first()
+    later = register.readings.filter(read_on__gt=read_on).order_by("read_on").first()
+    if earlier is not None and value < earlier.value:
+        raise ValidationError(
+            {"value": _("Der Stand ist kleiner als der vom %(date)s (%(value)s).")
+             % {"date": f"{earlier.read_on:%d.%m.%Y}", "value": earlier.value}},
+            code="reading_decreasing",
+        )
+    if later is not None and value > later.value:
+        raise ValidationError(
+            {"value": _("Der Stand ist größer als der spätere vom %(date)s (%(value)s).")
+             % {"date": f"{later.read_on:%d.%m.%Y}", "value": later.value}},
+            code="reading_above_later",
+        )
+
+
+@transaction.atomic
+def record_meter_reading(
+    *,
+    register: Register,
+    read_on: datetime.date,
+    value: Decimal,
+    reason: str,
+    source: str,
+    actor: User | None,
+    estimation_reason: str = "",
+) -> MeterReading:
+    register = Register.objects.select_for_update().get(pk=register.pk)
+    if read_on > timezone.localdate():
+        raise ValidationError({"read_on": _("Das Ablesedatum liegt in der Zukunft.")},
+                              code="reading_in_future")
+    if register.readings.filter(read_on=read_on, reason=reason).exists():
+        raise ValidationError(
+            _("Für diesen Tag und Anlass gibt es schon einen Zählerstand."),
+            code="duplicate_reading",
+        )
+    _check_reading_order(register, read_on, value)
+    estimated = source == MeterReading.Source.UTILITY
+    reading = MeterReading(
+        register=register, read_on=read_on, value=value, reason=reason, source=source,
+        estimated=estimated, estimation_reason=estimation_reason if estimated else "",
+    )
+    if estimated and not estimation_reason:
+        raise ValidationError(
+            {"estimation_reason": _("Eine Schätzung braucht einen Grund (§ 40a EnWG).")},
+            code="estimate_without_reason",
+        )
+    validate_and_save(reading)
+    return reading
+
+
+@transaction.atomic
+def add_price_sheet(
+    *,
+    tariff: Tariff,
+    valid_from: datetime.date,
+    base_price_per_year: Decimal,
+    working_price: Decimal,
+    actor: User | None,
+) -> PriceSheet:
+    """A new price from a date on; it applies until the next sheet's date."""
+    if tariff.price_sheets.filter(valid_from=valid_from).exists():
+        raise ValidationError(
+            {"valid_from": _("Ab diesem Datum gibt es schon ein Preisblatt.")},
+            code="duplicate_price_sheet",
+        )
+    sheet = PriceSheet(
+        tariff=tariff, valid_from=valid_from,
+        base_price_per_year=base_price_per_year, working_price=working_price,
+    )
+    validate_and_save(sheet)
+    audit.record(
+        actor=actor, action=audit.Action.CREATE, obj=sheet,
+        changes={"base_price_per_year": ["", str(base_price_per_year)],
+                 "working_price": ["", str(working_price)]},
+    )
+    return sheet
