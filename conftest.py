@@ -34,3 +34,28 @@ def admin_user(db: None) -> User:
 def agent_client(client, agent):  # type: ignore[no-untyped-def]
     client.force_login(agent)
     return client
+
+
+# --- Added by the test tooling (Makefile, e2e/) ---------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):  # type: ignore[no-untyped-def]
+    """Tests run with DEBUG=False, where settings pick the manifest storage that needs
+    `collectstatic`; tests serve and link static files without a manifest instead."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` run only when DATABASE_URL points at PostgreSQL."""
+    from django.conf import settings as django_settings
+
+    if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (make test-postgres)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)

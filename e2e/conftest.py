@@ -1,0 +1,136 @@
+"""Browser test fixtures: Playwright for Python driving Debian's chromium.
+
+Never `playwright install`: we launch /usr/bin/chromium (apt-get install chromium) through
+`executable_path`. `make test-e2e` installs it when missing and we are root; otherwise the
+browser tests are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from conftest import STAFF_PASSWORD, TOTP_SECRET
+from e2e.totp import current_totp
+
+CHROMIUM = os.environ.get("KC_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
+E2E_DIR = Path(__file__).resolve().parent
+TIMEOUT_MS = 10_000
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under e2e/ is a browser test, marked or not."""
+    for item in items:
+        if E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+def _chromium_or_skip() -> str:
+    if Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.geteuid() == 0:
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make test-e2e` (installs it) or"
+            " `apt-get install -y chromium fonts-dejavu-core`"
+        )
+    pytest.skip(f"{CHROMIUM} is missing and we are not root to install it")
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are
+    # still synchronous, so Django's async guard is lifted for the browser tests only.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            yield pw
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    executable = _chromium_or_skip()
+    browser = playwright.chromium.launch(
+        executable_path=executable, headless=True, args=CHROMIUM_ARGS, timeout=30_000
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(
+        locale="de-DE", timezone_id="Europe/Berlin", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    if request.node.stash.get(_FAILED, False):
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        (ARTIFACTS / f"{name}.html").write_text(page.content(), encoding="utf-8")
+    context.close()
+
+
+@pytest.fixture
+def base_url(live_server) -> str:  # type: ignore[no-untyped-def]
+    return str(live_server.url)
+
+
+def log_in(page: Page, base_url: str, username: str, *, check_a11y: bool = True) -> None:
+    """Log in through the real pages: password, then the TOTP second factor."""
+    from e2e.a11y import assert_accessible
+
+    page.goto(f"{base_url}/accounts/login/")
+    if check_a11y:
+        assert_accessible(page)
+    page.locator("input[name=login]").fill(username)
+    password = page.locator("input[name=password]")
+    password.fill(STAFF_PASSWORD)
+    password.press("Enter")
+    code = page.locator("input[name=code]")
+    expect(code).to_be_visible()
+    if check_a11y:
+        assert_accessible(page)
+    code.fill(current_totp(TOTP_SECRET))
+    code.press("Enter")
+    expect(page).not_to_have_url(re.compile(r"/accounts/"))
