@@ -1,8 +1,10 @@
 """Agent search: every kind finds its partner and no other; kind detection; garbage."""
 
+from typing import cast
+
 import pytest
 
-from kc.customers.models import BusinessPartner
+from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
 from kc.customers.selectors import MatchField
 from kc.customers.tests.factories import (
     BusinessPartnerFactory,
@@ -10,6 +12,7 @@ from kc.customers.tests.factories import (
     PostalAddressFactory,
 )
 from kc.desk.search import SearchKind, detect_kinds, search_customers
+from kc.supply.models import Contract
 from kc.supply.tests.factories import (
     ContractFactory,
     MarketLocationFactory,
@@ -24,7 +27,20 @@ K = SearchKind
 
 def partner(last_name: str, first_name: str = "Anna", **kwargs: object) -> BusinessPartner:
     kwargs.setdefault("phone", "")
-    return BusinessPartnerFactory(last_name=last_name, first_name=first_name, **kwargs)
+    made = BusinessPartnerFactory(last_name=last_name, first_name=first_name, **kwargs)
+    return cast(BusinessPartner, made)
+
+
+def address(**kwargs: object) -> PostalAddress:
+    return cast(PostalAddress, PostalAddressFactory(**kwargs))
+
+
+def account(**kwargs: object) -> ContractAccount:
+    return cast(ContractAccount, ContractAccountFactory(**kwargs))
+
+
+def contract(**kwargs: object) -> Contract:
+    return cast(Contract, ContractFactory(**kwargs))
 
 
 def numbers(query: str, kind: SearchKind | None = None) -> list[str]:
@@ -75,19 +91,19 @@ def test_name_narrowed_by_first_name() -> None:
 
 
 def test_organisation_name() -> None:
-    firm = BusinessPartnerFactory(
+    firm = partner(
+        "",
         kind=BusinessPartner.Kind.ORGANISATION,
         organisation_name="Bäckerei Schulte GmbH",
         first_name="",
-        last_name="",
     )
     assert numbers("Bäckerei Schulte") == [firm.number]
     assert search_customers("baeckerei").hits[0].display_name == "Bäckerei Schulte GmbH"
 
 
 def test_address_street_spelling_and_house_number() -> None:
-    at_12 = PostalAddressFactory(street="Hauptstraße", house_number="12").partner
-    at_12a = PostalAddressFactory(street="Hauptstr.", house_number="12 a").partner
+    at_12 = address(street="Hauptstraße", house_number="12").partner
+    at_12a = address(street="Hauptstr.", house_number="12 a").partner
     PostalAddressFactory(street="Hauptstraße", house_number="120")
     PostalAddressFactory(street="Nebenstraße", house_number="12")
     assert numbers("Hauptstr. 12") == [at_12.number]
@@ -111,7 +127,7 @@ def test_address_finds_premise_customers() -> None:
 
 
 def test_postal_code_and_city() -> None:
-    here = PostalAddressFactory(postal_code="42651", city="Musterstadt").partner
+    here = address(postal_code="42651", city="Musterstadt").partner
     PostalAddressFactory(postal_code="42653", city="Musterstadt")
     PostalAddressFactory(postal_code="42651", city="Anderstadt")
     assert len(numbers("42651")) == 2
@@ -121,20 +137,20 @@ def test_postal_code_and_city() -> None:
 
 
 def test_hit_shows_main_address() -> None:
-    address = PostalAddressFactory(street="Hauptstraße", house_number="3", city="Solingen")
-    hit = search_customers(address.partner.number).hits[0]
+    main = address(street="Hauptstraße", house_number="3", city="Solingen")
+    hit = search_customers(main.partner.number).hits[0]
     assert hit.address_line == "Hauptstraße 3, 42651 Solingen"
-    assert hit.display_name == address.partner.display_name
+    assert hit.display_name == main.partner.display_name
 
 
 @pytest.fixture
 def metered() -> BusinessPartner:
     owner = partner("Yilmaz")
-    contract = ContractFactory(account=ContractAccountFactory(partner=owner))
-    MeterFactory(number="1ESY1160512345", market_location=contract.market_location)
-    contract.market_location.malo_id = "51238696781"
-    contract.market_location.save()
-    other = ContractFactory(market_location__malo_id="50000000008")
+    supplied = contract(account=ContractAccountFactory(partner=owner))
+    MeterFactory(number="1ESY1160512345", market_location=supplied.market_location)
+    supplied.market_location.malo_id = "51238696781"
+    supplied.market_location.save()
+    other = contract(market_location__malo_id="50000000008")
     MeterFactory(number="1ESY1199999999", market_location=other.market_location)
     return owner
 
@@ -157,9 +173,9 @@ def test_malo_exact_and_partial(metered: BusinessPartner) -> None:
 
 
 def test_iban_any_spacing_and_case() -> None:
-    account = ContractAccountFactory(iban="DE02120300000000202051")
+    acct = account(iban="DE02120300000000202051")
     ContractAccountFactory(iban="DE89370400440532013000")
-    expected = [account.partner.number]
+    expected = [acct.partner.number]
     assert numbers("DE02120300000000202051") == expected
     assert numbers("de02 1203 0000 0000 2020 51") == expected
     assert numbers("DE02 **** 2051") == expected
@@ -234,7 +250,7 @@ def test_detect_kinds(query: str, kinds: tuple[SearchKind, ...]) -> None:
 
 
 def test_ambiguous_query_falls_through_to_next_kind() -> None:
-    resident = PostalAddressFactory(city="Musterstadt", partner__last_name="Schmitz").partner
+    resident = address(city="Musterstadt", partner__last_name="Schmitz").partner
     result = search_customers("Musterstadt")
     assert result.kind == K.POSTAL_CODE_CITY
     assert [h.number for h in result.hits] == [resident.number]
