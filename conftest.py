@@ -20,6 +20,12 @@ def make_staff(username: str, role: str | None, *, with_mfa: bool = True) -> Use
     return user
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    # PBKDF2's deliberate slowness protects production, not test databases.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def agent(db: None) -> User:
     return make_staff("agent", roles.AGENT)

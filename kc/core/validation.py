@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -14,3 +15,8 @@ def validate(instance: models.Model, *, exclude: list[str] | None = None) -> Non
 def validate_and_save(instance: models.Model, **save_kwargs: Any) -> None:
     validate(instance)
     instance.save(**save_kwargs)
+
+
+def field_error(field: str, message: str, code: str) -> ValidationError:
+    """A ValidationError for one form field that keeps its code."""
+    return ValidationError({field: ValidationError(message, code=code)})

@@ -12,12 +12,21 @@ from schwifty.exceptions import SchwiftyException
 from kc.core import audit
 from kc.core.models import User
 from kc.core.numbers import next_number
-from kc.core.validation import validate
+from kc.core.validation import field_error, validate
 from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
 
 PARTNER_FIELDS = (
-    "kind", "salutation", "title", "first_name", "last_name", "organisation_name",
-    "birth_date", "email", "phone", "mobile", "preferred_channel",
+    "kind",
+    "salutation",
+    "title",
+    "first_name",
+    "last_name",
+    "organisation_name",
+    "birth_date",
+    "email",
+    "phone",
+    "mobile",
+    "preferred_channel",
 )
 ADDRESS_FIELDS = ("street", "house_number", "address_addition", "postal_code", "city")
 ACCOUNT_FIELDS = ("payment_method", "iban", "bic", "account_holder")
@@ -28,9 +37,8 @@ def normalize_iban(raw: str) -> tuple[str, str]:
     try:
         iban = IBAN(raw)
     except SchwiftyException as exc:
-        raise ValidationError(
-            {"iban": _("Die IBAN ist ungültig (%(reason)s).") % {"reason": exc}},
-            code="invalid_iban",
+        raise field_error(
+            "iban", _("Die IBAN ist ungültig (%(reason)s).") % {"reason": exc}, "invalid_iban"
         ) from exc
     bic = iban.bic
     return str(iban.compact), str(bic) if bic else ""
@@ -49,9 +57,13 @@ def create_business_partner(
     validate(main)
     main.save()
     audit.record(
-        actor=actor, action=audit.Action.CREATE, obj=partner, partner_id=partner.pk,
-        changes=audit.diff({}, {**audit.snapshot(partner, PARTNER_FIELDS),
-                                **audit.snapshot(main, ADDRESS_FIELDS)}),
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=partner,
+        partner_id=partner.pk,
+        changes=audit.diff(
+            {}, {**audit.snapshot(partner, PARTNER_FIELDS), **audit.snapshot(main, ADDRESS_FIELDS)}
+        ),
     )
     return partner
 
@@ -70,7 +82,10 @@ def update_business_partner(
     if changes:
         partner.save()
         audit.record(
-            actor=actor, action=audit.Action.UPDATE, obj=partner, partner_id=partner.pk,
+            actor=actor,
+            action=audit.Action.UPDATE,
+            obj=partner,
+            partner_id=partner.pk,
             changes=changes,
         )
     return partner
@@ -91,8 +106,11 @@ def set_postal_address(
     if changes:
         address.save()
         audit.record(
-            actor=actor, action=audit.Action.CREATE if not before else audit.Action.UPDATE,
-            obj=address, partner_id=partner.pk, changes=changes,
+            actor=actor,
+            action=audit.Action.CREATE if not before else audit.Action.UPDATE,
+            obj=address,
+            partner_id=partner.pk,
+            changes=changes,
         )
     return address
 
@@ -103,10 +121,14 @@ def _apply_bank_data(account: ContractAccount, data: Mapping[str, Any]) -> None:
             setattr(account, field, data[field])
     if account.iban:
         account.iban, derived_bic = normalize_iban(account.iban)
-        account.bic = (account.bic or derived_bic).replace(" ", "").upper()
+        # A new IBAN brings its own bank: keep a BIC only if it was given with it.
+        given_bic = str(data.get("bic") or "").replace(" ", "").upper()
+        account.bic = given_bic or derived_bic
+    else:
+        account.bic = ""
     if account.payment_method == ContractAccount.PaymentMethod.DIRECT_DEBIT and not account.iban:
-        raise ValidationError(
-            {"iban": _("Für die Zahlweise Lastschrift ist eine IBAN nötig.")}, code="iban_required"
+        raise field_error(
+            "iban", _("Für die Zahlweise Lastschrift ist eine IBAN nötig."), "iban_required"
         )
 
 
@@ -119,8 +141,13 @@ def create_contract_account(
     validate(account)
     account.save()
     audit.record(
-        actor=actor, action=audit.Action.CREATE, obj=account, partner_id=partner.pk,
-        changes=audit.diff({}, {**audit.snapshot(account, ACCOUNT_FIELDS), "iban": account.masked_iban}),
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=account,
+        partner_id=partner.pk,
+        changes=audit.diff(
+            {}, {**audit.snapshot(account, ACCOUNT_FIELDS), "iban": account.masked_iban}
+        ),
     )
     return account
 
@@ -138,8 +165,11 @@ def update_contract_account(
     if changes:
         account.save()
         audit.record(
-            actor=actor, action=audit.Action.UPDATE, obj=account,
-            partner_id=account.partner_id, changes=changes,
+            actor=actor,
+            action=audit.Action.UPDATE,
+            obj=account,
+            partner_id=account.partner_id,
+            changes=changes,
         )
     return account
 

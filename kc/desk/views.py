@@ -11,17 +11,37 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods
 
 from kc.core.models import AuditLogEntry
 from kc.customers import services as customer_services
 from kc.customers.models import BusinessPartner
+from kc.customers.selectors import MatchField
 from kc.desk.customer_page import load_customer_overview
 from kc.desk.forms import AccountForm, AddressForm, MeterReadingForm, PartnerForm
+from kc.desk.search import search_customers
 from kc.supply import services as supply_services
 from kc.supply.models import Register
 
 VIEW_CUSTOMER = "customers.view_businesspartner"
+
+MATCH_LABELS = {
+    MatchField.NUMBER: _l("Kundennummer"),
+    MatchField.ACCOUNT_NUMBER: _l("Vertragskonto"),
+    MatchField.NAME: _l("Name"),
+    MatchField.NAME_PHONETIC: _l("Name (ähnlich klingend)"),
+    MatchField.ADDRESS: _l("Anschrift"),
+    MatchField.PREMISE_ADDRESS: _l("Verbrauchsstelle"),
+    MatchField.POSTAL_CODE: _l("PLZ"),
+    MatchField.CITY: _l("Ort"),
+    MatchField.METER: _l("Zählernummer"),
+    MatchField.MALO: _l("MaLo-ID"),
+    MatchField.IBAN: _l("IBAN"),
+    MatchField.PHONE: _l("Telefon"),
+    MatchField.MOBILE: _l("Mobil"),
+    MatchField.EMAIL: _l("E-Mail"),
+}
 
 
 def add_service_errors(form: BaseForm, error: ValidationError) -> None:
@@ -53,11 +73,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW_CUSTOMER, raise_exception=True)
 def customer_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    from kc.desk.search import search_customers  # TODO(top-level once search lands)
-
     result = search_customers(query) if query else None
+    rows = [(hit, MATCH_LABELS[hit.matched_field]) for hit in result.hits] if result else []
     template = "desk/_search_results.html" if request.htmx else "desk/search.html"
-    return render(request, template, {"query": query, "result": result})
+    return render(request, template, {"query": query, "result": result, "rows": rows})
 
 
 @login_required

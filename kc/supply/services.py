@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from kc.core import audit
 from kc.core.models import User
 from kc.core.numbers import next_number
-from kc.core.validation import validate_and_save
+from kc.core.validation import field_error, validate_and_save
 from kc.customers.models import ContractAccount
 from kc.supply.models import (
     Contract,
@@ -53,9 +53,8 @@ def create_contract(
     actor: User | None,
 ) -> Contract:
     if tariff.division != market_location.division:
-        raise ValidationError(
-            {"tariff": _("Der Tarif passt nicht zur Sparte der Marktlokation.")},
-            code="division_mismatch",
+        raise field_error(
+            "tariff", _("Der Tarif passt nicht zur Sparte der Marktlokation."), "division_mismatch"
         )
     overlapping = Contract.objects.filter(market_location=market_location).exclude(
         end_date__lt=start_date
@@ -75,7 +74,10 @@ def create_contract(
     )
     validate_and_save(contract)
     audit.record(
-        actor=actor, action=audit.Action.CREATE, obj=contract, partner_id=account.partner_id,
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=contract,
+        partner_id=account.partner_id,
         changes={"tariff": ["", tariff.code], "start_date": ["", str(start_date)]},
     )
     return contract
@@ -92,13 +94,17 @@ def install_meter(
     actor: User | None,
 ) -> Meter:
     if Meter.objects.filter(number=number.strip().upper()).exists():
-        raise ValidationError(
-            {"number": _("Die Zählernummer %(number)s ist schon vergeben.") % {"number": number}},
-            code="duplicate_meter",
+        raise field_error(
+            "number",
+            _("Die Zählernummer %(number)s ist schon vergeben.") % {"number": number},
+            "duplicate_meter",
         )
     meter = Meter(
-        number=number.strip().upper(), division=market_location.division, kind=kind,
-        market_location=market_location, installed_on=installed_on,
+        number=number.strip().upper(),
+        division=market_location.division,
+        kind=kind,
+        market_location=market_location,
+        installed_on=installed_on,
     )
     validate_and_save(meter)
     for register in registers:
@@ -111,16 +117,18 @@ def _check_reading_order(register: Register, read_on: datetime.date, value: Deci
     earlier = register.readings.filter(read_on__lte=read_on).order_by("-read_on").first()
     later = register.readings.filter(read_on__gt=read_on).order_by("read_on").first()
     if earlier is not None and value < earlier.value:
-        raise ValidationError(
-            {"value": _("Der Stand ist kleiner als der vom %(date)s (%(value)s).")
-             % {"date": f"{earlier.read_on:%d.%m.%Y}", "value": earlier.value}},
-            code="reading_decreasing",
+        raise field_error(
+            "value",
+            _("Der Stand ist kleiner als der vom %(date)s (%(value)s).")
+            % {"date": f"{earlier.read_on:%d.%m.%Y}", "value": earlier.value},
+            "reading_decreasing",
         )
     if later is not None and value > later.value:
-        raise ValidationError(
-            {"value": _("Der Stand ist größer als der spätere vom %(date)s (%(value)s).")
-             % {"date": f"{later.read_on:%d.%m.%Y}", "value": later.value}},
-            code="reading_above_later",
+        raise field_error(
+            "value",
+            _("Der Stand ist größer als der spätere vom %(date)s (%(value)s).")
+            % {"date": f"{later.read_on:%d.%m.%Y}", "value": later.value},
+            "reading_above_later",
         )
 
 
@@ -137,8 +145,9 @@ def record_meter_reading(
 ) -> MeterReading:
     register = Register.objects.select_for_update().get(pk=register.pk)
     if read_on > timezone.localdate():
-        raise ValidationError({"read_on": _("Das Ablesedatum liegt in der Zukunft.")},
-                              code="reading_in_future")
+        raise field_error(
+            "read_on", _("Das Ablesedatum liegt in der Zukunft."), "reading_in_future"
+        )
     if register.readings.filter(read_on=read_on, reason=reason).exists():
         raise ValidationError(
             _("Für diesen Tag und Anlass gibt es schon einen Zählerstand."),
@@ -147,13 +156,19 @@ def record_meter_reading(
     _check_reading_order(register, read_on, value)
     estimated = source == MeterReading.Source.UTILITY
     reading = MeterReading(
-        register=register, read_on=read_on, value=value, reason=reason, source=source,
-        estimated=estimated, estimation_reason=estimation_reason if estimated else "",
+        register=register,
+        read_on=read_on,
+        value=value,
+        reason=reason,
+        source=source,
+        estimated=estimated,
+        estimation_reason=estimation_reason if estimated else "",
     )
     if estimated and not estimation_reason:
-        raise ValidationError(
-            {"estimation_reason": _("Eine Schätzung braucht einen Grund (§ 40a EnWG).")},
-            code="estimate_without_reason",
+        raise field_error(
+            "estimation_reason",
+            _("Eine Schätzung braucht einen Grund (§ 40a EnWG)."),
+            "estimate_without_reason",
         )
     validate_and_save(reading)
     return reading
@@ -170,18 +185,25 @@ def add_price_sheet(
 ) -> PriceSheet:
     """A new price from a date on; it applies until the next sheet's date."""
     if tariff.price_sheets.filter(valid_from=valid_from).exists():
-        raise ValidationError(
-            {"valid_from": _("Ab diesem Datum gibt es schon ein Preisblatt.")},
-            code="duplicate_price_sheet",
+        raise field_error(
+            "valid_from",
+            _("Ab diesem Datum gibt es schon ein Preisblatt."),
+            "duplicate_price_sheet",
         )
     sheet = PriceSheet(
-        tariff=tariff, valid_from=valid_from,
-        base_price_per_year=base_price_per_year, working_price=working_price,
+        tariff=tariff,
+        valid_from=valid_from,
+        base_price_per_year=base_price_per_year,
+        working_price=working_price,
     )
     validate_and_save(sheet)
     audit.record(
-        actor=actor, action=audit.Action.CREATE, obj=sheet,
-        changes={"base_price_per_year": ["", str(base_price_per_year)],
-                 "working_price": ["", str(working_price)]},
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=sheet,
+        changes={
+            "base_price_per_year": ["", str(base_price_per_year)],
+            "working_price": ["", str(working_price)],
+        },
     )
     return sheet
