@@ -4,6 +4,7 @@ import datetime
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from kc.customers.models import BusinessPartner, PostalAddress
 from kc.desk.demo.catalogue import DIVISIONS, TARIFFS, DivisionSpec
@@ -35,6 +36,18 @@ ESTIMATION_REASONS = (
 )
 
 
+class ReadingRow(NamedTuple):
+    """A meter reading without the cost of a model instance (there are ~9 per customer)."""
+
+    register: Register
+    read_on: datetime.date
+    value: Decimal
+    reason: str
+    source: str
+    estimated: bool = False
+    estimation_reason: str = ""
+
+
 @dataclass
 class SupplyRows:
     premises: list[Premise] = field(default_factory=list)
@@ -42,7 +55,7 @@ class SupplyRows:
     contracts: list[Contract] = field(default_factory=list)
     meters: list[Meter] = field(default_factory=list)
     registers: list[Register] = field(default_factory=list)
-    readings: list[MeterReading] = field(default_factory=list)
+    readings: list[ReadingRow] = field(default_factory=list)
 
 
 def choose_divisions(rng: random.Random) -> list[DivisionSpec]:
@@ -103,19 +116,18 @@ def _reading_dates(start: datetime.date, end: datetime.date | None) -> list[tupl
 
 
 def _readings(register: Register, kind: str, spec: DivisionSpec, start: datetime.date,
-              end: datetime.date | None, yearly: float, rng: random.Random) -> list[Reading]:
+              end: datetime.date | None, yearly: float, rng: random.Random) -> list[ReadingRow]:
     value = rng.randrange(0, 3 * 10 ** (spec.digits - 1))
     previous = start
     rows = []
     for day, reason in _reading_dates(start, end):
         value += round(yearly * (day - previous).days / 365.25 * rng.uniform(0.88, 1.12))
         previous = day
-        row = Reading(register=register, read_on=day, value=Decimal(value), reason=reason,
-                      source=_source(kind, rng))
         if reason == Reading.Reason.PERIODIC and kind != Meter.Kind.SMART and rng.random() < 0.05:
-            row.source, row.estimated = Reading.Source.UTILITY, True
-            row.estimation_reason = rng.choice(ESTIMATION_REASONS)
-        rows.append(row)
+            rows.append(ReadingRow(register, day, Decimal(value), reason, Reading.Source.UTILITY,
+                                   True, rng.choice(ESTIMATION_REASONS)))
+        else:
+            rows.append(ReadingRow(register, day, Decimal(value), reason, _source(kind, rng)))
     return rows
 
 
