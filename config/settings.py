@@ -125,9 +125,7 @@ TASKS = {
 # --- Cache (rate limits) --------------------------------------------------
 CACHES = {
     "default": {
-        "BACKEND": env_str(
-            "KC_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"
-        ),
+        "BACKEND": env_str("KC_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
         "LOCATION": env_str("KC_CACHE_LOCATION", "kundencenter"),
     }
 }

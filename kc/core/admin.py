@@ -11,7 +11,7 @@ admin.site.site_title = "Kundencenter"
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(UserAdmin[User]):
     list_display = ("username", "first_name", "last_name", "team", "is_active", "last_login")
     list_filter = ("team", "groups", "is_active")
     fieldsets = (*UserAdmin.fieldsets, ("Kundencenter", {"fields": ("team",)}))  # type: ignore[misc]
@@ -33,8 +33,14 @@ class NumberRangeAdmin(admin.ModelAdmin[NumberRange]):
 
 @admin.register(AuditLogEntry)
 class AuditLogEntryAdmin(admin.ModelAdmin[AuditLogEntry]):
-    list_display = ("created_at", "actor_name", "action", "object_type", "object_repr",
-                    "ip_address")
+    list_display = (
+        "created_at",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_repr",
+        "ip_address",
+    )
     list_filter = ("action", "object_type")
     search_fields = ("actor_name", "object_repr", "object_id", "=partner_id")
     date_hierarchy = "created_at"

@@ -12,5 +12,6 @@ class RequestContext:
 
 
 current_request: ContextVar[RequestContext] = ContextVar(
-    "kc_current_request", default=RequestContext()
+    "kc_current_request",
+    default=RequestContext(),  # noqa: B039 - a frozen dataclass cannot be mutated
 )

@@ -88,7 +88,9 @@ class StaffMFARequiredMiddleware:
 
 
 def has_second_factor(user_id: int) -> bool:
-    return Authenticator.objects.filter(
-        user_id=user_id,
-        type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
-    ).exists()
+    return bool(
+        Authenticator.objects.filter(
+            user_id=user_id,
+            type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
+        ).exists()
+    )

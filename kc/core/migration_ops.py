@@ -4,6 +4,7 @@ SQLite and PostgreSQL reach the same goal with different SQL (FTS5 versus
 pg_trgm, trigger syntax); each migration names both.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.migrations.operations import RunSQL
@@ -14,7 +15,7 @@ class RunSQLOn(RunSQL):
         self.vendor = vendor
         super().__init__(sql, reverse_sql=reverse_sql)
 
-    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, Sequence[Any], dict[str, Any]]:
         name, args, kwargs = super().deconstruct()
         kwargs["vendor"] = self.vendor
         return name, args, kwargs

@@ -33,8 +33,8 @@ class User(AbstractUser):
     )
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("Mitarbeiter/in")
-        verbose_name_plural = _("Mitarbeitende")
+        verbose_name = _("Mitarbeiter/in")  # type: ignore[assignment]
+        verbose_name_plural = _("Mitarbeitende")  # type: ignore[assignment]
 
 
 class NumberRange(models.Model):
@@ -100,10 +100,12 @@ class AuditLogEntry(models.Model):
         default_permissions: ClassVar[tuple[str, ...]] = ("view",)
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
+        if not self._state.adding:
             raise PermissionError("audit log entries cannot be changed")
         super().save(*args, **kwargs)
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from kc.core.models import NumberRange
 
 
-class NumberRangeExhausted(Exception):
+class NumberRangeExhaustedError(Exception):
     """The range has no numbers left; an admin must extend max_value."""
 
 
@@ -27,7 +27,7 @@ def reserve_numbers(key: str, count: int = 1) -> list[str]:
         first = number_range.next_value
         last = first + count - 1
         if last > number_range.max_value:
-            raise NumberRangeExhausted(key)
+            raise NumberRangeExhaustedError(key)
         number_range.next_value = last + 1
         number_range.save(update_fields=["next_value"])
     return [format_number(number_range, value) for value in range(first, last + 1)]

@@ -1,7 +1,6 @@
 from django.contrib import admin
 
 from kc.core.admin_audit import AuditedAdmin
-
 from kc.customers.models import BusinessPartner, Consent, ContractAccount, PostalAddress
 
 

@@ -17,9 +17,7 @@ class AddressFields(models.Model):
     street = models.CharField(_("Straße"), max_length=100)
     house_number = models.CharField(_("Hausnummer"), max_length=10)
     address_addition = models.CharField(_("Adresszusatz"), max_length=100, blank=True)
-    postal_code = models.CharField(
-        _("PLZ"), max_length=5, validators=[validate_german_postal_code]
-    )
+    postal_code = models.CharField(_("PLZ"), max_length=5, validators=[validate_german_postal_code])
     city = models.CharField(_("Ort"), max_length=100)
     street_key = models.CharField(max_length=100, editable=False)
     city_key = models.CharField(max_length=100, editable=False)
@@ -27,14 +25,14 @@ class AddressFields(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_search_keys()
+        super().save(*args, **kwargs)
+
     def refresh_search_keys(self) -> None:
         self.street_key = street_key(self.street)
         self.city_key = search_key(self.city)
         self.house_number = self.house_number.strip().lower().replace(" ", "")
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.refresh_search_keys()
-        super().save(*args, **kwargs)
 
     @property
     def street_line(self) -> str:
@@ -105,13 +103,15 @@ class BusinessPartner(models.Model):
             models.Index(fields=["mobile_key"], name="bp_mobile"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(name_key=""), name="bp_has_name"
-            ),
+            models.CheckConstraint(condition=~models.Q(name_key=""), name="bp_has_name"),
         ]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.number})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_search_keys()
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
@@ -131,10 +131,6 @@ class BusinessPartner(models.Model):
         self.phone_key = normalize_phone(self.phone) if self.phone else ""
         self.mobile_key = normalize_phone(self.mobile) if self.mobile else ""
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.refresh_search_keys()
-        super().save(*args, **kwargs)
-
 
 class PostalAddress(AddressFields):
     class Kind(models.TextChoices):
@@ -142,9 +138,7 @@ class PostalAddress(AddressFields):
         BILLING = "billing", _("Rechnungsanschrift")
         CORRESPONDENCE = "correspondence", _("Postanschrift")
 
-    partner = models.ForeignKey(
-        BusinessPartner, on_delete=models.CASCADE, related_name="addresses"
-    )
+    partner = models.ForeignKey(BusinessPartner, on_delete=models.CASCADE, related_name="addresses")
     kind = models.CharField(_("Art"), max_length=16, choices=Kind.choices, default=Kind.MAIN)
 
     class Meta:
@@ -193,11 +187,11 @@ class ContractAccount(models.Model):
         TRANSFER = "transfer", _("Überweisung")
 
     number = models.CharField(_("Vertragskonto"), max_length=20, unique=True)
-    partner = models.ForeignKey(
-        BusinessPartner, on_delete=models.PROTECT, related_name="accounts"
-    )
+    partner = models.ForeignKey(BusinessPartner, on_delete=models.PROTECT, related_name="accounts")
     payment_method = models.CharField(
-        _("Zahlweise"), max_length=12, choices=PaymentMethod.choices,
+        _("Zahlweise"),
+        max_length=12,
+        choices=PaymentMethod.choices,
         default=PaymentMethod.TRANSFER,
     )
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, db_index=True)

@@ -41,8 +41,10 @@ def load_customer_overview(partner_id: int) -> CustomerOverview:
     )
     readings = MeterReading.objects.order_by("-read_on", "-id")
     meters = Meter.objects.order_by("-installed_on").prefetch_related(
-        Prefetch("registers", queryset=Register.objects.prefetch_related(
-            Prefetch("readings", queryset=readings))),
+        Prefetch(
+            "registers",
+            queryset=Register.objects.prefetch_related(Prefetch("readings", queryset=readings)),
+        ),
     )
     contracts = (
         Contract.objects.select_related("market_location__premise", "tariff")

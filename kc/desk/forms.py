@@ -12,9 +12,19 @@ class DateInput(forms.DateInput):
 class PartnerForm(forms.ModelForm[BusinessPartner]):
     class Meta:
         model = BusinessPartner
-        fields = ["kind", "salutation", "title", "first_name", "last_name",
-                  "organisation_name", "birth_date", "email", "phone", "mobile",
-                  "preferred_channel"]
+        fields = [
+            "kind",
+            "salutation",
+            "title",
+            "first_name",
+            "last_name",
+            "organisation_name",
+            "birth_date",
+            "email",
+            "phone",
+            "mobile",
+            "preferred_channel",
+        ]
         widgets = {"birth_date": DateInput()}
 
     def clean(self) -> dict[str, object]:

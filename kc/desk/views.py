@@ -8,12 +8,13 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods
 
+from kc.core.http import StaffRequest
 from kc.core.models import AuditLogEntry
 from kc.customers import services as customer_services
 from kc.customers.models import BusinessPartner
@@ -54,10 +55,11 @@ def add_service_errors(form: BaseForm, error: ValidationError) -> None:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     recent = (
         AuditLogEntry.objects.filter(
-            actor=request.user, action=AuditLogEntry.Action.READ,
+            actor=request.user,
+            action=AuditLogEntry.Action.READ,
             object_type="customers.businesspartner",
         )
         .values("partner_id", "object_repr")
@@ -65,13 +67,14 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     seen: dict[int, str] = {}
     for row in recent:
-        seen.setdefault(row["partner_id"], row["object_repr"])
+        if row["partner_id"] is not None:
+            seen.setdefault(row["partner_id"], row["object_repr"])
     return render(request, "desk/home.html", {"recent": list(seen.items())[:10]})
 
 
 @login_required
 @permission_required(VIEW_CUSTOMER, raise_exception=True)
-def customer_search(request: HttpRequest) -> HttpResponse:
+def customer_search(request: StaffRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     result = search_customers(query) if query else None
     rows = [(hit, MATCH_LABELS[hit.matched_field]) for hit in result.hits] if result else []
@@ -81,16 +84,16 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required(VIEW_CUSTOMER, raise_exception=True)
-def customer_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
+def customer_detail(request: StaffRequest, partner_id: int) -> HttpResponse:
     overview = load_customer_overview(partner_id)
-    customer_services.record_customer_view(partner=overview.partner, actor=request.user)  # type: ignore[arg-type]
+    customer_services.record_customer_view(partner=overview.partner, actor=request.user)
     return render(request, "desk/customer_detail.html", {"o": overview})
 
 
 @login_required
 @permission_required("customers.add_businesspartner", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: StaffRequest) -> HttpResponse:
     partner_form = PartnerForm(request.POST or None)
     address_form = AddressForm(request.POST or None)
     account_form = AccountForm(request.POST or None)
@@ -98,45 +101,62 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and forms_valid:
         try:
             partner = customer_services.create_customer(
-                data=partner_form.cleaned_data, address=address_form.cleaned_data,
-                account=account_form.cleaned_data, actor=request.user,  # type: ignore[arg-type]
+                data=partner_form.cleaned_data,
+                address=address_form.cleaned_data,
+                account=account_form.cleaned_data,
+                actor=request.user,
             )
         except ValidationError as error:
             add_service_errors(partner_form, error)
         else:
             messages.success(request, _("Kunde %(number)s angelegt.") % {"number": partner.number})
             return redirect("desk:customer_detail", partner_id=partner.pk)
-    return render(request, "desk/customer_form.html", {
-        "forms": [partner_form, address_form, account_form], "title": _("Neuer Kunde"),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "desk/customer_form.html",
+        {
+            "forms": [partner_form, address_form, account_form],
+            "title": _("Neuer Kunde"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
 @permission_required("customers.change_businesspartner", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def customer_edit(request: HttpRequest, partner_id: int) -> HttpResponse:
+def customer_edit(request: StaffRequest, partner_id: int) -> HttpResponse:
     partner = get_object_or_404(BusinessPartner, pk=partner_id)
     # The form edits a copy, so a rejected change never touches `partner`.
     form = PartnerForm(request.POST or None, instance=BusinessPartner.objects.get(pk=partner.pk))
     if request.method == "POST" and form.is_valid():
         try:
             customer_services.update_business_partner(
-                partner=partner, data=form.cleaned_data, actor=request.user,  # type: ignore[arg-type]
+                partner=partner,
+                data=form.cleaned_data,
+                actor=request.user,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Kundendaten gespeichert."))
             return redirect("desk:customer_detail", partner_id=partner.pk)
-    return render(request, "desk/customer_form.html", {
-        "forms": [form], "title": _("Kundendaten ändern"), "partner": partner,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "desk/customer_form.html",
+        {
+            "forms": [form],
+            "title": _("Kundendaten ändern"),
+            "partner": partner,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
 @permission_required("supply.add_meterreading", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def reading_create(request: HttpRequest, partner_id: int, register_id: int) -> HttpResponse:
+def reading_create(request: StaffRequest, partner_id: int, register_id: int) -> HttpResponse:
     register = get_object_or_404(
         Register.objects.select_related("meter"),
         pk=register_id,
@@ -145,21 +165,31 @@ def reading_create(request: HttpRequest, partner_id: int, register_id: int) -> H
     form = MeterReadingForm(request.POST or None, instance=None)
     if request.method == "POST" and form.is_valid():
         try:
-            supply_services.record_meter_reading(register=register, actor=request.user,  # type: ignore[arg-type]
-                                                 **form.cleaned_data)
+            supply_services.record_meter_reading(
+                register=register,
+                actor=request.user,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Zählerstand erfasst."))
             return redirect("desk:customer_detail", partner_id=partner_id)
-    return render(request, "desk/reading_form.html", {
-        "form": form, "register": register, "partner_id": partner_id,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "desk/reading_form.html",
+        {
+            "form": form,
+            "register": register,
+            "partner_id": partner_id,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
 @permission_required("core.view_auditlogentry", raise_exception=True)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     entries = AuditLogEntry.objects.select_related(None)
     partner = request.GET.get("partner", "").strip()
     if partner.isdigit():

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -14,10 +16,12 @@ def test_record_takes_request_facts_from_context(agent) -> None:  # type: ignore
     finally:
         current_request.reset(token)
     assert (entry.ip_address, entry.user_agent, entry.request_path) == (
-        "10.1.2.3", "Firefox", "/kunden/1/",
+        "10.1.2.3",
+        "Firefox",
+        "/kunden/1/",
     )
     assert entry.actor_name == "agent" and entry.partner_id == 7
-    assert entry.created_at.utcoffset().total_seconds() == 0
+    assert entry.created_at.utcoffset() == datetime.timedelta(0)
 
 
 @pytest.mark.django_db
@@ -49,5 +53,6 @@ def test_postgres_also_refuses_deletes(agent) -> None:  # type: ignore[no-untype
 
 def test_diff_lists_only_changed_fields() -> None:
     assert audit.diff({"a": 1, "b": "x", "c": None}, {"a": 1, "b": "y", "c": "z"}) == {
-        "b": ["x", "y"], "c": ["", "z"],
+        "b": ["x", "y"],
+        "c": ["", "z"],
     }

@@ -77,7 +77,9 @@ def test_failed_logins_cool_off_without_permanent_lockout(
 
 @pytest.mark.django_db
 def test_session_ends_after_absolute_lifetime(
-    client: Client, settings, agent  # type: ignore[no-untyped-def]
+    client: Client,
+    settings,
+    agent,  # type: ignore[no-untyped-def]
 ) -> None:
     client.force_login(agent)
     assert client.get(reverse("desk:home")).status_code == 200
@@ -97,9 +99,14 @@ def test_idle_timeout_is_the_renewed_cookie_age(settings) -> None:  # type: igno
 
 @pytest.mark.django_db
 def test_signup_is_closed_for_staff(client: Client) -> None:
-    response = client.post("/accounts/signup/", {
-        "username": "intruder", "password1": "Very-long-pass-2026", "password2": "Very-long-pass-2026",
-    })
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "intruder",
+            "password1": "Very-long-pass-2026",
+            "password2": "Very-long-pass-2026",
+        },
+    )
     from kc.core.models import User
 
     assert not User.objects.filter(username="intruder").exists()

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from kc.core.models import NumberRange
-from kc.core.numbers import NumberRangeExhausted, next_number, reserve_numbers
+from kc.core.numbers import NumberRangeExhaustedError, next_number, reserve_numbers
 
 
 @pytest.mark.django_db
@@ -19,7 +19,7 @@ def test_numbers_follow_each_other_with_width_and_prefix() -> None:
 def test_exhausted_range_refuses_and_keeps_its_state() -> None:
     NumberRange.objects.create(key="small", next_value=1, max_value=2, width=1)
     assert reserve_numbers("small", 2) == ["1", "2"]
-    with pytest.raises(NumberRangeExhausted):
+    with pytest.raises(NumberRangeExhaustedError):
         next_number("small")
     assert NumberRange.objects.get(key="small").next_value == 3
 
@@ -27,7 +27,9 @@ def test_exhausted_range_refuses_and_keeps_its_state() -> None:
 @pytest.mark.django_db
 def test_default_ranges_exist() -> None:
     assert set(NumberRange.objects.values_list("key", flat=True)) >= {
-        "customer", "contract_account", "contract",
+        "customer",
+        "contract_account",
+        "contract",
     }
 
 

@@ -18,16 +18,21 @@ PRODUCTION_ENV = {
 
 def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("KC_", "DATABASE_URL"))}
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own manage.py with a fixed argv
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env={**clean, "KC_VAR_DIR": str(tmp_path), **env},
-        capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env={**clean, "KC_VAR_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
-    result = _manage("check", "--deploy", "--fail-level", "WARNING",
-                     env=PRODUCTION_ENV, tmp_path=tmp_path)
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV, tmp_path=tmp_path
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -37,14 +42,22 @@ def test_defaults_are_not_production_ready(tmp_path: Path) -> None:
     assert "security.W004" in result.stderr + result.stdout  # no HSTS without KC_SECURE
 
 
-@pytest.mark.parametrize(("url", "engine"), [
-    ("", "django.db.backends.sqlite3"),
-    ("postgres://u@127.0.0.1:5432/kc", "django.db.backends.postgresql"),
-])
+@pytest.mark.parametrize(
+    ("url", "engine"),
+    [
+        ("", "django.db.backends.sqlite3"),
+        ("postgres://u@127.0.0.1:5432/kc", "django.db.backends.postgresql"),
+    ],
+)
 def test_database_url_switches_engine(tmp_path: Path, url: str, engine: str) -> None:
     env = {"DATABASE_URL": url} if url else {}
-    result = _manage("shell", "-c", "from django.conf import settings; "
-                     "print(settings.DATABASES['default']['ENGINE'])", env=env, tmp_path=tmp_path)
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])",
+        env=env,
+        tmp_path=tmp_path,
+    )
     assert result.stdout.strip().splitlines()[-1] == engine, result.stderr
 
 

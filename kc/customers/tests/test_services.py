@@ -6,16 +6,27 @@ from kc.customers import services
 from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
 from kc.customers.tests.factories import BusinessPartnerFactory, ContractAccountFactory
 
-PERSON = {"kind": "person", "salutation": "ms", "first_name": "Jana", "last_name": "Maier",
-          "email": "Jana.Maier@Example.org", "phone": "0212 / 123 456"}
-ADDRESS = {"street": "Beethovenstraße", "house_number": "12 a", "postal_code": "42651",
-           "city": "Solingen"}
+PERSON = {
+    "kind": "person",
+    "salutation": "ms",
+    "first_name": "Jana",
+    "last_name": "Maier",
+    "email": "Jana.Maier@Example.org",
+    "phone": "0212 / 123 456",
+}
+ADDRESS = {
+    "street": "Beethovenstraße",
+    "house_number": "12 a",
+    "postal_code": "42651",
+    "city": "Solingen",
+}
 
 
 @pytest.mark.django_db
 def test_create_customer_numbers_keys_and_audit(agent) -> None:  # type: ignore[no-untyped-def]
     partner = services.create_customer(
-        data=PERSON, address=ADDRESS,
+        data=PERSON,
+        address=ADDRESS,
         account={"payment_method": "direct_debit", "iban": "de89 3704 0044 0532 0130 00"},
         actor=agent,
     )
@@ -28,8 +39,9 @@ def test_create_customer_numbers_keys_and_audit(agent) -> None:  # type: ignore[
     account = partner.accounts.get()
     assert account.number == "400000000000"
     assert (account.iban, account.bic) == ("DE89370400440532013000", "COBADEFFXXX")
-    actions = list(AuditLogEntry.objects.filter(partner_id=partner.pk).values_list(
-        "action", "object_type"))
+    actions = list(
+        AuditLogEntry.objects.filter(partner_id=partner.pk).values_list("action", "object_type")
+    )
     assert ("create", "customers.businesspartner") in actions
     assert ("create", "customers.contractaccount") in actions
     created = AuditLogEntry.objects.get(object_type="customers.contractaccount")
@@ -37,11 +49,14 @@ def test_create_customer_numbers_keys_and_audit(agent) -> None:  # type: ignore[
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("address", "account", "field"), [
-    ({**ADDRESS, "postal_code": "4265"}, {"payment_method": "transfer"}, "postal_code"),
-    (ADDRESS, {"payment_method": "direct_debit", "iban": "DE89370400440532013001"}, "iban"),
-    (ADDRESS, {"payment_method": "direct_debit", "iban": ""}, "iban"),
-])
+@pytest.mark.parametrize(
+    ("address", "account", "field"),
+    [
+        ({**ADDRESS, "postal_code": "4265"}, {"payment_method": "transfer"}, "postal_code"),
+        (ADDRESS, {"payment_method": "direct_debit", "iban": "DE89370400440532013001"}, "iban"),
+        (ADDRESS, {"payment_method": "direct_debit", "iban": ""}, "iban"),
+    ],
+)
 def test_bad_input_saves_nothing(agent, address, account, field) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError) as err:
         services.create_customer(data=PERSON, address=address, account=account, actor=agent)
@@ -51,17 +66,21 @@ def test_bad_input_saves_nothing(agent, address, account, field) -> None:  # typ
     assert not ContractAccount.objects.exists()
     assert not AuditLogEntry.objects.exists()
     # The number was not used up either.
-    assert services.create_customer(
-        data=PERSON, address=ADDRESS, account={"payment_method": "transfer"}, actor=agent
-    ).number == "1000000"
+    assert (
+        services.create_customer(
+            data=PERSON, address=ADDRESS, account={"payment_method": "transfer"}, actor=agent
+        ).number
+        == "1000000"
+    )
 
 
 @pytest.mark.django_db
 def test_duplicate_customer_number_is_a_validation_error(agent) -> None:  # type: ignore[no-untyped-def]
     BusinessPartnerFactory(number="1000000")
     with pytest.raises(ValidationError) as err:
-        services.create_customer(data=PERSON, address=ADDRESS,
-                                 account={"payment_method": "transfer"}, actor=agent)
+        services.create_customer(
+            data=PERSON, address=ADDRESS, account={"payment_method": "transfer"}, actor=agent
+        )
     assert "number" in err.value.message_dict
 
 

@@ -21,9 +21,13 @@ D = datetime.date
 
 def _read(register, day: datetime.date, value: str, **kw):  # type: ignore[no-untyped-def]
     return services.record_meter_reading(
-        register=register, read_on=day, value=Decimal(value),
-        reason=kw.pop("reason", "periodic"), source=kw.pop("source", "customer"),
-        actor=None, **kw,
+        register=register,
+        read_on=day,
+        value=Decimal(value),
+        reason=kw.pop("reason", "periodic"),
+        source=kw.pop("source", "customer"),
+        actor=None,
+        **kw,
     )
 
 
@@ -47,8 +51,13 @@ def test_estimates_need_a_reason_and_are_flagged() -> None:
     register = RegisterFactory()
     with pytest.raises(ValidationError):
         _read(register, D(2025, 12, 31), "100", source="utility")
-    reading = _read(register, D(2025, 12, 31), "100", source="utility",
-                    estimation_reason="Kein Zugang zum Zähler")
+    reading = _read(
+        register,
+        D(2025, 12, 31),
+        "100",
+        source="utility",
+        estimation_reason="Kein Zugang zum Zähler",
+    )
     assert reading.estimated
 
 
@@ -68,14 +77,20 @@ def test_contract_numbers_and_overlap_check(agent) -> None:  # type: ignore[no-u
     existing = ContractFactory(start_date=D(2020, 1, 1), end_date=D(2024, 12, 31))
     tariff = existing.tariff
     contract = services.create_contract(
-        account=existing.account, market_location=existing.market_location, tariff=tariff,
-        start_date=D(2025, 1, 1), actor=agent,
+        account=existing.account,
+        market_location=existing.market_location,
+        tariff=tariff,
+        start_date=D(2025, 1, 1),
+        actor=agent,
     )
     assert contract.number == "7000000000"
     with pytest.raises(ValidationError) as err:
         services.create_contract(
-            account=existing.account, market_location=existing.market_location, tariff=tariff,
-            start_date=D(2025, 6, 1), actor=agent,
+            account=existing.account,
+            market_location=existing.market_location,
+            tariff=tariff,
+            start_date=D(2025, 6, 1),
+            actor=agent,
         )
     assert err.value.code == "overlapping_contract"
 
@@ -85,15 +100,21 @@ def test_tariff_must_match_division(agent) -> None:  # type: ignore[no-untyped-d
     gas_location = MarketLocationFactory(division="gas")
     contract = ContractFactory()
     with pytest.raises(ValidationError):
-        services.create_contract(account=contract.account, market_location=gas_location,
-                                 tariff=TariffFactory(), start_date=D(2025, 1, 1), actor=agent)
+        services.create_contract(
+            account=contract.account,
+            market_location=gas_location,
+            tariff=TariffFactory(),
+            start_date=D(2025, 1, 1),
+            actor=agent,
+        )
 
 
 @pytest.mark.django_db
 def test_bad_malo_id_is_refused() -> None:
     with pytest.raises(ValidationError) as err:
-        services.create_market_location(premise=PremiseFactory(), malo_id="41373559242",
-                                        division="power", actor=None)
+        services.create_market_location(
+            premise=PremiseFactory(), malo_id="41373559242", division="power", actor=None
+        )
     assert "malo_id" in err.value.message_dict
 
 
@@ -101,33 +122,56 @@ def test_bad_malo_id_is_refused() -> None:
 def test_meter_numbers_are_unique_case_insensitively() -> None:
     location = MarketLocationFactory()
     register = {"obis_code": "1-0:1.8.0", "unit": "kWh"}
-    services.install_meter(market_location=location, number="1esy123", kind="modern",
-                           installed_on=D(2024, 1, 1), registers=[register], actor=None)
+    services.install_meter(
+        market_location=location,
+        number="1esy123",
+        kind="modern",
+        installed_on=D(2024, 1, 1),
+        registers=[register],
+        actor=None,
+    )
     with pytest.raises(ValidationError):
-        services.install_meter(market_location=location, number="1ESY123 ", kind="modern",
-                               installed_on=D(2024, 1, 1), registers=[register], actor=None)
+        services.install_meter(
+            market_location=location,
+            number="1ESY123 ",
+            kind="modern",
+            installed_on=D(2024, 1, 1),
+            registers=[register],
+            actor=None,
+        )
 
 
 @pytest.mark.django_db
 def test_price_sheets_one_per_day(admin_user) -> None:  # type: ignore[no-untyped-def]
     tariff = TariffFactory()
-    services.add_price_sheet(tariff=tariff, valid_from=D(2026, 1, 1),
-                             base_price_per_year=Decimal("160.00"),
-                             working_price=Decimal("0.31000"), actor=admin_user)
+    services.add_price_sheet(
+        tariff=tariff,
+        valid_from=D(2026, 1, 1),
+        base_price_per_year=Decimal("160.00"),
+        working_price=Decimal("0.31000"),
+        actor=admin_user,
+    )
     with pytest.raises(ValidationError):
-        services.add_price_sheet(tariff=tariff, valid_from=D(2026, 1, 1),
-                                 base_price_per_year=Decimal("1"), working_price=Decimal("1"),
-                                 actor=admin_user)
+        services.add_price_sheet(
+            tariff=tariff,
+            valid_from=D(2026, 1, 1),
+            base_price_per_year=Decimal("1"),
+            working_price=Decimal("1"),
+            actor=admin_user,
+        )
 
 
-@pytest.mark.parametrize(("division", "day", "rate"), [
-    ("power", D(2023, 6, 1), "0.19"),
-    ("gas", D(2022, 9, 30), "0.19"),
-    ("gas", D(2022, 10, 1), "0.07"),
-    ("heat", D(2024, 3, 31), "0.07"),
-    ("gas", D(2024, 4, 1), "0.19"),
-    ("water", D(2025, 1, 1), "0.07"),
-    ("power", D(2020, 8, 1), "0.16"),
-])
+@pytest.mark.parametrize(
+    ("division", "day", "rate"),
+    [
+        ("power", D(2023, 6, 1), "0.19"),
+        ("gas", D(2022, 9, 30), "0.19"),
+        ("gas", D(2022, 10, 1), "0.07"),
+        ("heat", D(2024, 3, 31), "0.07"),
+        ("gas", D(2024, 4, 1), "0.19"),
+        ("water", D(2025, 1, 1), "0.07"),
+        ("power", D(2020, 8, 1), "0.16"),
+    ],
+)
 def test_vat_by_date_and_division(division: str, day: datetime.date, rate: str) -> None:
     assert vat_rate(division, day) == Decimal(rate)

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             for username, first, last, role, team_kind in DEMO_STAFF:
                 self._ensure_user(username, first, last, role, teams[team_kind])
         code = current_totp(DEMO_TOTP_SECRET)
-        self.stdout.write("Demo-Anmeldungen (Passwort für alle: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD})")
         for username, first, last, role, _team in DEMO_STAFF:
             self.stdout.write(f"  {username:<11} {first} {last} – {roles.ROLE_NAMES[role]}")
         self.stdout.write(
