@@ -28,6 +28,7 @@ from kc.supply import selectors as supply
 
 MAX_QUERY_LENGTH = 100
 DEFAULT_LIMIT = 25
+MAX_NAME_WORDS = 4
 
 
 class SearchKind(StrEnum):
@@ -92,18 +93,20 @@ def compact(query: str) -> str:
 
 
 def name_variants(query: str) -> list[tuple[str, str]]:
-    """(family name key, first-name key) readings: 'Meier, Anna', 'Anna Meier', 'Meier Anna'."""
+    """(family name key, first-name key) readings of 'Meier, Anna', 'Anna Meier', 'Meier Anna'.
+
+    Without a comma every split of the words is a reading, the whole string first
+    (organisations, double names); 'Anna von der Heide' splits after 'Anna'.
+    """
     if "," in query:
         family, first = query.split(",", 1)
         return [(search_key(family), search_key(first))]
-    words = search_key(query).split()
-    if len(words) < 2:
-        return [(word, "") for word in words]
-    return [
-        (" ".join(words), ""),
-        (words[-1], " ".join(words[:-1])),
-        (words[0], " ".join(words[1:])),
-    ]
+    words = search_key(query).split()[:MAX_NAME_WORDS]
+    variants = [(" ".join(words), "")] if words else []
+    for cut in range(1, len(words)):
+        head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+        variants += [(tail, head), (head, tail)]
+    return variants
 
 
 def street_prefix_key(street: str) -> str:
@@ -211,7 +214,7 @@ def _detect_digits(digits: str) -> tuple[SearchKind, ...]:
     if len(digits) == 11 and is_malo_id(digits):
         return (K.MALO, K.METER)
     if len(digits) in (7, 12):
-        return (K.NUMBER, K.PHONE) if digits.startswith("0") else (K.NUMBER, K.METER)
+        return (K.NUMBER, K.PHONE) if digits.startswith("0") else (K.NUMBER, K.METER, K.MALO)
     if digits.startswith("0") and len(digits) >= 6:
         return (K.PHONE, K.METER, K.MALO)
     return (K.METER, K.MALO) if len(digits) >= 3 else ()

@@ -90,6 +90,14 @@ def test_name_narrowed_by_first_name() -> None:
     assert numbers("Meyer Anna") == [anna.number]
 
 
+def test_multi_word_family_name_with_first_name() -> None:
+    heide = partner("von der Heide", "Anna")
+    partner("von der Heide", "Bernd")
+    assert numbers("Anna von der Heide") == [heide.number]
+    assert numbers("von der Heide Anna") == [heide.number]
+    assert len(numbers("von der Heide")) == 2
+
+
 def test_organisation_name() -> None:
     firm = partner(
         "",
@@ -222,8 +230,8 @@ def test_distinct_partners_and_limit() -> None:
         ("DE02 **** 2051", (K.IBAN, K.METER)),
         ("51238696781", (K.MALO, K.METER)),
         ("51238696782", (K.METER, K.MALO)),
-        ("1234567", (K.NUMBER, K.METER)),
-        ("450000000077", (K.NUMBER, K.METER)),
+        ("1234567", (K.NUMBER, K.METER, K.MALO)),
+        ("450000000077", (K.NUMBER, K.METER, K.MALO)),
         ("+49 212 1234567", (K.PHONE,)),
         ("0212/1234567", (K.PHONE,)),
         ("(0212) 123 4567", (K.PHONE,)),
