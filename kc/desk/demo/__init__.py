@@ -8,5 +8,11 @@ from kc.desk.demo.generator import SeedResult, generate
 from kc.desk.demo.groups import ARREARS, DISCONNECTED, DemoGroups, demo_group, demo_groups
 
 __all__ = [
-    "ARREARS", "DISCONNECTED", "DemoGroups", "SeedResult", "demo_group", "demo_groups", "generate",
+    "ARREARS",
+    "DISCONNECTED",
+    "DemoGroups",
+    "SeedResult",
+    "demo_group",
+    "demo_groups",
+    "generate",
 ]

@@ -38,18 +38,28 @@ def ensure_tariffs() -> dict[str, Tariff]:
     """Create the tariffs and price sheets once; later runs reuse them."""
     tariffs = {}
     for spec in TARIFFS:
-        tariff, _ = Tariff.objects.get_or_create(code=spec.code, defaults={
-            "name": spec.name, "division": spec.division,
-            "is_default_supply": spec.default_supply, "active": spec.active})
+        tariff, _ = Tariff.objects.get_or_create(
+            code=spec.code,
+            defaults={
+                "name": spec.name,
+                "division": spec.division,
+                "is_default_supply": spec.default_supply,
+                "active": spec.active,
+            },
+        )
         for valid_from, base, working in spec.sheets:
-            PriceSheet.objects.get_or_create(tariff=tariff, valid_from=valid_from, defaults={
-                "base_price_per_year": price(base), "working_price": price(working)})
+            PriceSheet.objects.get_or_create(
+                tariff=tariff,
+                valid_from=valid_from,
+                defaults={"base_price_per_year": price(base), "working_price": price(working)},
+            )
         tariffs[spec.code] = tariff
     return tariffs
 
 
-def _plan_customers(count: int, seed: int, pools: Pools) -> tuple[
-        random.Random, list[Customer], list[list[ContractPlan]]]:
+def _plan_customers(
+    count: int, seed: int, pools: Pools
+) -> tuple[random.Random, list[Customer], list[list[ContractPlan]]]:
     numbers = reserve_numbers("customer", count)
     account_numbers = reserve_numbers("contract_account", count)
     rng = random.Random(f"kc-demo:{seed}:{numbers[0]}")
@@ -62,8 +72,9 @@ def _plan_customers(count: int, seed: int, pools: Pools) -> tuple[
     return rng, customers, plans
 
 
-def build_batch(count: int, seed: int, pools: Pools, tariffs: dict[str, Tariff]) -> tuple[
-        list[Customer], SupplyRows]:
+def build_batch(
+    count: int, seed: int, pools: Pools, tariffs: dict[str, Tariff]
+) -> tuple[list[Customer], SupplyRows]:
     rng, customers, plans = _plan_customers(count, seed, pools)
     contract_numbers = iter(reserve_numbers("contract", sum(len(p) for p in plans)))
     rows = SupplyRows()
@@ -73,8 +84,13 @@ def build_batch(count: int, seed: int, pools: Pools, tariffs: dict[str, Tariff])
     return customers, rows
 
 
-def generate(customers: int, *, seed: int = 0, batch_size: int = 5000,
-             progress: Callable[[str], None] | None = None) -> SeedResult:
+def generate(
+    customers: int,
+    *,
+    seed: int = 0,
+    batch_size: int = 5000,
+    progress: Callable[[str], None] | None = None,
+) -> SeedResult:
     """Add `customers` demo customers with everything they have; returns counts and time."""
     started = time.perf_counter()
     result = SeedResult()
@@ -94,6 +110,8 @@ def generate(customers: int, *, seed: int = 0, batch_size: int = 5000,
         result.seconds = time.perf_counter() - started
         if progress:
             rate = result.customers / result.seconds
-            progress(f"{result.customers:>9,} / {customers:,} customers  "
-                     f"{rate:,.0f} customers/s  {result.rows / result.seconds:,.0f} rows/s")
+            progress(
+                f"{result.customers:>9,} / {customers:,} customers  "
+                f"{rate:,.0f} customers/s  {result.rows / result.seconds:,.0f} rows/s"
+            )
     return result

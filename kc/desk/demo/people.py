@@ -6,11 +6,19 @@ from dataclasses import dataclass
 
 from kc.customers.models import BusinessPartner, Consent, ContractAccount, PostalAddress
 from kc.desk.demo.identifiers import BANKS, german_iban
+from kc.desk.demo.instances import new
 from kc.desk.demo.pools import CITY, FREQUENT_LAST_NAMES, ORGANISATION_PATTERNS, Pools
 
 BP = BusinessPartner
-MAIL_DOMAINS = ("example.org", "example.com", "example.net", "post.example", "mail.example",
-                "web.example", "familie.example")
+MAIL_DOMAINS = (
+    "example.org",
+    "example.com",
+    "example.net",
+    "post.example",
+    "mail.example",
+    "web.example",
+    "familie.example",
+)
 _ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": "", "é": "e"})
 _BIRTH_FIRST = datetime.date(1934, 1, 1).toordinal()
 _BIRTH_LAST = datetime.date(2007, 11, 28).toordinal()
@@ -32,8 +40,13 @@ def _local_part(first: str, last: str, rng: random.Random, year: int) -> str:
     f, last_ascii = first.lower().translate(_ASCII), last.lower().translate(_ASCII)
     f = f.encode("ascii", "ignore").decode().replace("-", "")
     last_ascii = last_ascii.encode("ascii", "ignore").decode()
-    forms = (f"{f}.{last_ascii}", f"{f[:1]}.{last_ascii}", f"{last_ascii}{year % 100:02d}",
-             f"{f}{year}", f"{f}_{last_ascii}{rng.randint(1, 99)}")
+    forms = (
+        f"{f}.{last_ascii}",
+        f"{f[:1]}.{last_ascii}",
+        f"{last_ascii}{year % 100:02d}",
+        f"{f}{year}",
+        f"{f}_{last_ascii}{rng.randint(1, 99)}",
+    )
     return rng.choice(forms)
 
 
@@ -51,7 +64,7 @@ def phone_number(rng: random.Random, mobile: bool) -> str:
     if style == 1:
         return f"+49 {prefix} {subscriber}"
     if style == 2:
-        pairs = " ".join(subscriber[i:i + 2] for i in range(0, len(subscriber), 2))
+        pairs = " ".join(subscriber[i : i + 2] for i in range(0, len(subscriber), 2))
         return f"(0{prefix}) {pairs}"
     if style == 3:
         return f"0{prefix}/{subscriber}"
@@ -70,8 +83,9 @@ def _person(bp: BusinessPartner, rng: random.Random, pools: Pools) -> None:
     if rng.random() < 0.03:
         bp.last_name = f"{bp.last_name}-{rng.choice(pools.last)}"
     roll = rng.random()
-    bp.salutation = BP.Salutation.NONE if roll < 0.02 else (
-        BP.Salutation.MS if female else BP.Salutation.MR)
+    bp.salutation = (
+        BP.Salutation.NONE if roll < 0.02 else (BP.Salutation.MS if female else BP.Salutation.MR)
+    )
     title_roll = rng.random()
     bp.title = "Prof. Dr." if title_roll < 0.005 else ("Dr." if title_roll < 0.04 else "")
     bp.birth_date = datetime.date.fromordinal(rng.randint(_BIRTH_FIRST, _BIRTH_LAST))
@@ -98,20 +112,28 @@ def _channel(bp: BusinessPartner, rng: random.Random) -> str:
     if not bp.email:
         return BP.Channel.POST
     roll = rng.random()
-    return BP.Channel.PORTAL if roll < 0.35 else (BP.Channel.EMAIL if roll < 0.65 else BP.Channel.POST)
+    return (
+        BP.Channel.PORTAL if roll < 0.35 else (BP.Channel.EMAIL if roll < 0.65 else BP.Channel.POST)
+    )
 
 
 def _address(bp: BusinessPartner, rng: random.Random, pools: Pools) -> PostalAddress:
     street, postal_code = rng.choice(pools.streets)
     house = str(rng.randint(1, 120)) + ("a" if rng.random() < 0.06 else "")
-    address = PostalAddress(partner=bp, kind=PostalAddress.Kind.MAIN, street=street,
-                            house_number=house, postal_code=postal_code, city=CITY)
+    values = {
+        "kind": PostalAddress.Kind.MAIN,
+        "street": street,
+        "house_number": house,
+        "postal_code": postal_code,
+        "city": CITY,
+    }
+    address = new(PostalAddress, values, {"partner": bp})
     address.refresh_search_keys()
     return address
 
 
 def _account(bp: BusinessPartner, number: str, rng: random.Random, pools: Pools) -> ContractAccount:
-    account = ContractAccount(number=number, partner=bp)
+    account = new(ContractAccount, {"number": number}, {"partner": bp})
     if rng.random() < 0.78:
         bank = rng.choices(_BANK_CODES, _BANK_WEIGHTS)[0]
         account.payment_method = ContractAccount.PaymentMethod.DIRECT_DEBIT
@@ -130,19 +152,31 @@ def _consents(bp: BusinessPartner, rng: random.Random) -> list[Consent]:
         return []
     topics = rng.sample(list(Consent.Topic.values), rng.randint(1, 2))
     moment = datetime.datetime(2019, 1, 1, 8, tzinfo=datetime.UTC) + datetime.timedelta(
-        seconds=rng.randrange(0, 7 * 365 * 86400))
-    return [Consent(partner=bp, topic=topic, granted=rng.random() < 0.7,
-                    recorded_at=moment, source=rng.choice(CONSENT_SOURCES))
-            for topic in topics]
+        seconds=rng.randrange(0, 7 * 365 * 86400)
+    )
+    return [
+        new(
+            Consent,
+            {
+                "topic": topic,
+                "granted": rng.random() < 0.7,
+                "recorded_at": moment,
+                "source": rng.choice(CONSENT_SOURCES),
+            },
+            {"partner": bp},
+        )
+        for topic in topics
+    ]
 
 
 def make_customer(number: str, account_number: str, rng: random.Random, pools: Pools) -> Customer:
-    bp = BusinessPartner(number=number)
+    bp = new(BusinessPartner, {"number": number})
     if rng.random() < 0.05:
         _organisation(bp, rng, pools)
     else:
         _person(bp, rng, pools)
     bp.preferred_channel = _channel(bp, rng)
     bp.refresh_search_keys()
-    return Customer(bp, _address(bp, rng, pools), _account(bp, account_number, rng, pools),
-                    _consents(bp, rng))
+    return Customer(
+        bp, _address(bp, rng, pools), _account(bp, account_number, rng, pools), _consents(bp, rng)
+    )

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from kc.customers.models import BusinessPartner, PostalAddress
 from kc.desk.demo.catalogue import DIVISIONS, TARIFFS, DivisionSpec
 from kc.desk.demo.identifiers import malo_id, meter_number
+from kc.desk.demo.instances import new
 from kc.desk.demo.people import Customer
 from kc.desk.demo.pools import CITY, Pools
 from kc.supply.models import (
@@ -67,23 +68,38 @@ def choose_divisions(rng: random.Random) -> list[DivisionSpec]:
 
 def _premise(address: PostalAddress, rng: random.Random, pools: Pools) -> Premise:
     if rng.random() < 0.92:
-        premise = Premise(street=address.street, house_number=address.house_number,
-                          postal_code=address.postal_code, city=address.city)
+        values = {
+            "street": address.street,
+            "house_number": address.house_number,
+            "postal_code": address.postal_code,
+            "city": address.city,
+        }
         if rng.random() < 0.4:
-            premise.description = rng.choice(LOCATIONS)
+            values["description"] = rng.choice(LOCATIONS)
     else:
         street, postal_code = rng.choice(pools.streets)
-        premise = Premise(street=street, house_number=str(rng.randint(1, 80)),
-                          postal_code=postal_code, city=CITY,
-                          description=rng.choice(("Garten", "Ferienwohnung", "Garage", "Lager")))
+        values = {
+            "street": street,
+            "house_number": str(rng.randint(1, 80)),
+            "postal_code": postal_code,
+            "city": CITY,
+            "description": rng.choice(("Garten", "Ferienwohnung", "Garage", "Lager")),
+        }
+    premise = new(Premise, values)
     premise.refresh_search_keys()
     return premise
 
 
-def _tariff(spec: DivisionSpec, start: datetime.date, rng: random.Random,
-            tariffs: dict[str, Tariff]) -> Tariff:
-    offer = [t for t in TARIFFS if t.division == spec.division and t.sheets[0][0] <= start
-             and (t.active or start < datetime.date(2024, 1, 1))]
+def _tariff(
+    spec: DivisionSpec, start: datetime.date, rng: random.Random, tariffs: dict[str, Tariff]
+) -> Tariff:
+    offer = [
+        t
+        for t in TARIFFS
+        if t.division == spec.division
+        and t.sheets[0][0] <= start
+        and (t.active or start < datetime.date(2024, 1, 1))
+    ]
     chosen = rng.choices(offer, [t.share for t in offer])[0]
     return tariffs[chosen.code]
 
@@ -91,8 +107,11 @@ def _tariff(spec: DivisionSpec, start: datetime.date, rng: random.Random,
 def _meter_kind(spec: DivisionSpec, rng: random.Random) -> str:
     if spec.division == Division.POWER:
         roll = rng.random()
-        return Meter.Kind.SMART if roll < 0.05 else (
-            Meter.Kind.MODERN if roll < 0.45 else Meter.Kind.CONVENTIONAL)
+        return (
+            Meter.Kind.SMART
+            if roll < 0.05
+            else (Meter.Kind.MODERN if roll < 0.45 else Meter.Kind.CONVENTIONAL)
+        )
     return Meter.Kind.MODERN if spec.division == Division.HEAT else Meter.Kind.CONVENTIONAL
 
 
@@ -100,11 +119,16 @@ def _source(kind: str, rng: random.Random) -> str:
     if kind == Meter.Kind.SMART:
         return Reading.Source.SMART_METER
     roll = rng.random()
-    return Reading.Source.METER_READER if roll < 0.48 else (
-        Reading.Source.CUSTOMER if roll < 0.94 else Reading.Source.GRID_OPERATOR)
+    return (
+        Reading.Source.METER_READER
+        if roll < 0.48
+        else (Reading.Source.CUSTOMER if roll < 0.94 else Reading.Source.GRID_OPERATOR)
+    )
 
 
-def _reading_dates(start: datetime.date, end: datetime.date | None) -> list[tuple[datetime.date, str]]:
+def _reading_dates(
+    start: datetime.date, end: datetime.date | None
+) -> list[tuple[datetime.date, str]]:
     dates = [(start, Reading.Reason.MOVE_IN)]
     for year in PERIODIC_YEARS:
         day = datetime.date(year, 12, 31)
@@ -115,8 +139,15 @@ def _reading_dates(start: datetime.date, end: datetime.date | None) -> list[tupl
     return dates
 
 
-def _readings(register: Register, kind: str, spec: DivisionSpec, start: datetime.date,
-              end: datetime.date | None, yearly: float, rng: random.Random) -> list[ReadingRow]:
+def _readings(
+    register: Register,
+    kind: str,
+    spec: DivisionSpec,
+    start: datetime.date,
+    end: datetime.date | None,
+    yearly: float,
+    rng: random.Random,
+) -> list[ReadingRow]:
     value = rng.randrange(0, 3 * 10 ** (spec.digits - 1))
     previous = start
     rows = []
@@ -124,8 +155,17 @@ def _readings(register: Register, kind: str, spec: DivisionSpec, start: datetime
         value += round(yearly * (day - previous).days / 365.25 * rng.uniform(0.88, 1.12))
         previous = day
         if reason == Reading.Reason.PERIODIC and kind != Meter.Kind.SMART and rng.random() < 0.05:
-            rows.append(ReadingRow(register, day, Decimal(value), reason, Reading.Source.UTILITY,
-                                   True, rng.choice(ESTIMATION_REASONS)))
+            rows.append(
+                ReadingRow(
+                    register,
+                    day,
+                    Decimal(value),
+                    reason,
+                    Reading.Source.UTILITY,
+                    True,
+                    rng.choice(ESTIMATION_REASONS),
+                )
+            )
         else:
             rows.append(ReadingRow(register, day, Decimal(value), reason, _source(kind, rng)))
     return rows
@@ -162,30 +202,74 @@ def plan_contracts(rng: random.Random, moves_out: bool, needs_power: bool) -> li
     return plans
 
 
-def add_supply(rows: SupplyRows, customer: Customer, plans: list[ContractPlan],
-               numbers: list[str], rng: random.Random, pools: Pools,
-               tariffs: dict[str, Tariff]) -> None:
+def _meter(
+    spec: DivisionSpec,
+    plan: ContractPlan,
+    serial: int,
+    location: MarketLocation,
+    rng: random.Random,
+) -> Meter:
+    installed = plan.start - datetime.timedelta(days=rng.randrange(0, 4000))
+    number = meter_number(
+        spec.division_digit, rng.choice(spec.manufacturers), installed.year, serial % 100_000_000
+    )
+    values = {
+        "number": number,
+        "division": spec.division,
+        "kind": _meter_kind(spec, rng),
+        "installed_on": installed,
+    }
+    return new(Meter, values, {"market_location": location})
+
+
+def add_supply(
+    rows: SupplyRows,
+    customer: Customer,
+    plans: list[ContractPlan],
+    numbers: list[str],
+    rng: random.Random,
+    pools: Pools,
+    tariffs: dict[str, Tariff],
+) -> None:
     premise = _premise(customer.address, rng, pools)
     rows.premises.append(premise)
     heavy = customer.partner.kind == BusinessPartner.Kind.ORGANISATION
     for plan, number in zip(plans, numbers, strict=True):
         spec, serial = plan.spec, int(number)
-        location = MarketLocation(malo_id=malo_id(serial % 1_000_000_000), premise=premise,
-                                  division=spec.division)
+        location = new(
+            MarketLocation,
+            {"malo_id": malo_id(serial % 1_000_000_000), "division": spec.division},
+            {"premise": premise},
+        )
+        contract_values = {
+            "number": number,
+            "division": spec.division,
+            "start_date": plan.start,
+            "end_date": plan.end,
+        }
+        tariff = _tariff(spec, plan.start, rng, tariffs)
+        rows.contracts.append(
+            new(
+                Contract,
+                contract_values,
+                {"account": customer.account, "market_location": location, "tariff": tariff},
+            )
+        )
+        meter = _meter(spec, plan, serial, location, rng)
+        register = new(
+            Register,
+            {
+                "obis_code": spec.obis_code,
+                "unit": spec.unit,
+                "digits": spec.digits,
+                "description": spec.description,
+            },
+            {"meter": meter},
+        )
         rows.locations.append(location)
-        rows.contracts.append(Contract(
-            number=number, account=customer.account, market_location=location,
-            division=spec.division, tariff=_tariff(spec, plan.start, rng, tariffs),
-            start_date=plan.start, end_date=plan.end))
-        kind = _meter_kind(spec, rng)
-        installed = plan.start - datetime.timedelta(days=rng.randrange(0, 4000))
-        meter = Meter(number=meter_number(spec.division_digit, rng.choice(spec.manufacturers),
-                                          installed.year, serial % 100_000_000),
-                      division=spec.division, kind=kind, market_location=location,
-                      installed_on=installed)
-        register = Register(meter=meter, obis_code=spec.obis_code, unit=spec.unit,
-                            digits=spec.digits, description=spec.description)
         rows.meters.append(meter)
         rows.registers.append(register)
         yearly = spec.yearly_mean * rng.lognormvariate(0, 0.3) * (4 if heavy else 1)
-        rows.readings.extend(_readings(register, kind, spec, plan.start, plan.end, yearly, rng))
+        rows.readings.extend(
+            _readings(register, meter.kind, spec, plan.start, plan.end, yearly, rng)
+        )

@@ -26,8 +26,10 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                           "FROM generate_series(1, %s)", [table, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
             return [row[0] for row in cursor.fetchall()]
         cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608
         first = int(cursor.fetchone()[0]) + 1
@@ -37,7 +39,9 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
 def _getter(field: models.Field[Any, Any], now: datetime.datetime) -> Callable[[Any], Any]:
     attname = field.attname
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        stamp = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
+        stamp = (
+            connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
+        )
         return lambda obj: stamp
     if field.is_relation:
         name = field.name
@@ -60,8 +64,11 @@ def _insert(model: type[models.Model], objs: Sequence[models.Model], now: dateti
         obj.pk = pk
     fields = model._meta.concrete_fields
     getters = [_getter(field, now) for field in fields]
-    _copy(model, [field.column for field in fields],
-          [tuple(get(obj) for get in getters) for obj in objs])
+    _copy(
+        model,
+        [field.column for field in fields],
+        [tuple(get(obj) for get in getters) for obj in objs],
+    )
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -81,8 +88,17 @@ def _copy(model: type[models.Model], column_names: list[str], rows: list[tuple[A
             cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows)  # noqa: S608
 
 
-_READING_COLUMNS = ["id", "register_id", "read_on", "value", "reason", "source", "estimated",
-                    "estimation_reason", "recorded_at"]
+_READING_COLUMNS = [
+    "id",
+    "register_id",
+    "read_on",
+    "value",
+    "reason",
+    "source",
+    "estimated",
+    "estimation_reason",
+    "recorded_at",
+]
 
 
 def _insert_readings(readings: list[ReadingRow], now: datetime.datetime) -> int:
@@ -90,9 +106,24 @@ def _insert_readings(readings: list[ReadingRow], now: datetime.datetime) -> int:
         return 0
     stamp = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
     ids = _reserve_ids(MeterReading, len(readings))
-    _copy(MeterReading, _READING_COLUMNS, [
-        (pk, r.register.pk, r.read_on, r.value, r.reason, r.source, r.estimated,
-         r.estimation_reason, stamp) for pk, r in zip(ids, readings, strict=True)])
+    _copy(
+        MeterReading,
+        _READING_COLUMNS,
+        [
+            (
+                pk,
+                r.register.pk,
+                r.read_on,
+                r.value,
+                r.reason,
+                r.source,
+                r.estimated,
+                r.estimation_reason,
+                stamp,
+            )
+            for pk, r in zip(ids, readings, strict=True)
+        ],
+    )
     return len(readings)
 
 

@@ -19,14 +19,23 @@ class Command(BaseCommand):
         if options["customers"] < 1:
             self.stderr.write("--customers must be at least 1")
             return
-        result = generate(options["customers"], seed=options["seed"],
-                          batch_size=options["batch_size"], progress=self.stdout.write)
-        self.stdout.write(self.style.SUCCESS(
-            f"{result.customers:,} customers ({result.first_number}–{result.last_number}), "
-            f"{result.rows:,} rows in {result.seconds:.1f} s "
-            f"({result.customers / result.seconds:,.0f} customers/s, "
-            f"{result.rows / result.seconds:,.0f} rows/s)"))
+        result = generate(
+            options["customers"],
+            seed=options["seed"],
+            batch_size=options["batch_size"],
+            progress=self.stdout.write,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.customers:,} customers ({result.first_number}–{result.last_number}), "
+                f"{result.rows:,} rows in {result.seconds:.1f} s "
+                f"({result.customers / result.seconds:,.0f} customers/s, "
+                f"{result.rows / result.seconds:,.0f} rows/s)"
+            )
+        )
         if options["verbosity"] > 1:
             groups = demo_groups()
-            self.stdout.write(f"in arrears: {len(groups.in_arrears)}, "
-                              f"disconnected: {len(groups.disconnected)} (kc.desk.demo.demo_groups)")
+            self.stdout.write(
+                f"in arrears: {len(groups.in_arrears)}, "
+                f"disconnected: {len(groups.disconnected)} (kc.desk.demo.demo_groups)"
+            )
