@@ -111,6 +111,15 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Login rate limits and allauth's used-TOTP-code marks live in the (process-wide)
+    cache; start each browser test without those of the previous one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def base_url(live_server) -> str:  # type: ignore[no-untyped-def]
     return str(live_server.url)
