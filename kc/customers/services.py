@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -12,7 +13,7 @@ from kc.core import audit
 from kc.core.models import User
 from kc.core.numbers import next_number
 from kc.core.validation import field_error, validate
-from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
+from kc.customers.models import BusinessPartner, Consent, ContractAccount, PostalAddress
 
 PARTNER_FIELDS = (
     "kind",
@@ -184,6 +185,49 @@ def create_customer(
     """Partner, main address and first contract account: all or nothing."""
     partner = create_business_partner(data=data, address=address, actor=actor)
     create_contract_account(partner=partner, data=account, actor=actor)
+    return partner
+
+
+@transaction.atomic
+def record_consents(
+    *, partner: BusinessPartner, granted: Mapping[str, bool], source: str, actor: User | None
+) -> None:
+    """Set the partner's consent per topic; unchanged topics keep their date."""
+    now = timezone.now()
+    changes: dict[str, list[str]] = {}
+    for topic, value in granted.items():
+        consent = Consent.objects.filter(partner=partner, topic=topic).first()
+        # No row means never granted: an unticked box changes nothing.
+        if (consent.granted if consent is not None else False) == value:
+            continue
+        changes[topic] = ["" if consent is None else str(consent.granted), str(value)]
+        Consent.objects.update_or_create(
+            partner=partner,
+            topic=topic,
+            defaults={"granted": value, "recorded_at": now, "source": source},
+        )
+    if changes:
+        audit.record(
+            actor=actor,
+            action=audit.Action.UPDATE,
+            obj=partner,
+            object_type="customers.consent",
+            partner_id=partner.pk,
+            changes=changes,
+        )
+
+
+@transaction.atomic
+def update_customer_details(
+    *,
+    partner: BusinessPartner,
+    data: Mapping[str, Any],
+    consents: Mapping[str, bool],
+    actor: User | None,
+) -> BusinessPartner:
+    """The agent's edit form: contact data and consents, all or nothing."""
+    partner = update_business_partner(partner=partner, data=data, actor=actor)
+    record_consents(partner=partner, granted=consents, source="agent", actor=actor)
     return partner
 
 

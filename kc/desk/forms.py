@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
+from kc.customers.models import BusinessPartner, Consent, ContractAccount, PostalAddress
 from kc.supply.models import MeterReading
 
 
@@ -10,6 +10,8 @@ class DateInput(forms.DateInput):
 
 
 class PartnerForm(forms.ModelForm[BusinessPartner]):
+    legend = _("Person oder Firma")
+
     class Meta:
         model = BusinessPartner
         fields = [
@@ -39,6 +41,7 @@ class PartnerForm(forms.ModelForm[BusinessPartner]):
 
 class AddressForm(forms.ModelForm[PostalAddress]):
     prefix = "address"
+    legend = _("Anschrift")
 
     class Meta:
         model = PostalAddress
@@ -47,10 +50,35 @@ class AddressForm(forms.ModelForm[PostalAddress]):
 
 class AccountForm(forms.ModelForm[ContractAccount]):
     prefix = "account"
+    legend = _("Vertragskonto und Bankverbindung")
 
     class Meta:
         model = ContractAccount
         fields = ["payment_method", "iban", "account_holder"]
+
+
+class BankDataForm(forms.ModelForm[ContractAccount]):
+    legend = _("Bankverbindung")
+
+    class Meta:
+        model = ContractAccount
+        fields = ["payment_method", "iban", "bic", "account_holder"]
+        help_texts = {"bic": _("Leer lassen: die BIC wird aus der IBAN ermittelt.")}
+
+
+class ConsentForm(forms.Form):
+    """One yes/no per consent topic, prefilled with the partner's current answers."""
+
+    prefix = "consent"
+    legend = _("Einwilligungen")
+
+    def __init__(self, *args: object, partner: BusinessPartner, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        current = dict(partner.consents.values_list("topic", "granted"))
+        for topic, label in Consent.Topic.choices:
+            self.fields[topic] = forms.BooleanField(
+                label=label, required=False, initial=current.get(topic, False)
+            )
 
 
 class MeterReadingForm(forms.ModelForm[MeterReading]):

@@ -11,6 +11,11 @@ urlpatterns = [
     path("kunden/<int:partner_id>/", views.customer_detail, name="customer_detail"),
     path("kunden/<int:partner_id>/bearbeiten/", views.customer_edit, name="customer_edit"),
     path(
+        "kunden/<int:partner_id>/konten/<int:account_id>/bank/",
+        views.account_edit,
+        name="account_edit",
+    ),
+    path(
         "kunden/<int:partner_id>/zaehlwerke/<int:register_id>/ablesung/",
         views.reading_create,
         name="reading_create",

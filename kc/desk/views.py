@@ -17,10 +17,17 @@ from django.views.decorators.http import require_http_methods
 from kc.core.http import StaffRequest
 from kc.core.models import AuditLogEntry
 from kc.customers import services as customer_services
-from kc.customers.models import BusinessPartner
+from kc.customers.models import BusinessPartner, ContractAccount
 from kc.customers.selectors import MatchField
 from kc.desk.customer_page import load_customer_overview
-from kc.desk.forms import AccountForm, AddressForm, MeterReadingForm, PartnerForm
+from kc.desk.forms import (
+    AccountForm,
+    AddressForm,
+    BankDataForm,
+    ConsentForm,
+    MeterReadingForm,
+    PartnerForm,
+)
 from kc.desk.search import search_customers
 from kc.supply import services as supply_services
 from kc.supply.models import Register
@@ -129,11 +136,13 @@ def customer_edit(request: StaffRequest, partner_id: int) -> HttpResponse:
     partner = get_object_or_404(BusinessPartner, pk=partner_id)
     # The form edits a copy, so a rejected change never touches `partner`.
     form = PartnerForm(request.POST or None, instance=BusinessPartner.objects.get(pk=partner.pk))
-    if request.method == "POST" and form.is_valid():
+    consent_form = ConsentForm(request.POST or None, partner=partner)
+    if request.method == "POST" and form.is_valid() and consent_form.is_valid():
         try:
-            customer_services.update_business_partner(
+            customer_services.update_customer_details(
                 partner=partner,
                 data=form.cleaned_data,
+                consents=consent_form.cleaned_data,
                 actor=request.user,
             )
         except ValidationError as error:
@@ -144,11 +153,31 @@ def customer_edit(request: StaffRequest, partner_id: int) -> HttpResponse:
     return render(
         request,
         "desk/customer_form.html",
-        {
-            "forms": [form],
-            "title": _("Kundendaten ändern"),
-            "partner": partner,
-        },
+        {"forms": [form, consent_form], "title": _("Kundendaten ändern"), "partner": partner},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@permission_required("customers.change_contractaccount", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def account_edit(request: StaffRequest, partner_id: int, account_id: int) -> HttpResponse:
+    account = get_object_or_404(ContractAccount, pk=account_id, partner_id=partner_id)
+    form = BankDataForm(request.POST or None, instance=ContractAccount.objects.get(pk=account.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer_services.update_contract_account(
+                account=account, data=form.cleaned_data, actor=request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Bankverbindung gespeichert."))
+            return redirect("desk:customer_detail", partner_id=partner_id)
+    return render(
+        request,
+        "desk/customer_form.html",
+        {"forms": [form], "title": _("Bankverbindung ändern"), "partner": account.partner},
         status=400 if request.method == "POST" else 200,
     )
 

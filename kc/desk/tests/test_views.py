@@ -213,3 +213,51 @@ def test_healthz_reports_database_and_worker(client: Client) -> None:
         worker_id="w1", hostname="h", pid=1, started_at=timezone.now(), seen_at=timezone.now()
     )
     assert client.get("/healthz").json()["worker"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_bank_data_change_derives_bic_and_checks_owner(agent_client: Client) -> None:
+    account = ContractAccountFactory()
+    other = BusinessPartnerFactory()
+    wrong_owner = reverse("desk:account_edit", args=[other.pk, account.pk])
+    assert agent_client.get(wrong_owner).status_code == 404
+    url = reverse("desk:account_edit", args=[account.partner_id, account.pk])
+    data = {
+        "payment_method": "direct_debit",
+        "iban": "DE02 1203 0000 0000 2020 51",
+        "bic": "",
+        "account_holder": "Jana Maier",
+    }
+    bad = agent_client.post(url, {**data, "iban": "DE02120300000000202052"})
+    assert bad.status_code == 400 and "IBAN" in bad.content.decode()
+    assert agent_client.post(url, data).status_code == 302
+    account.refresh_from_db()
+    assert (account.iban, account.bic) == ("DE02120300000000202051", "BYLADEM1001")
+
+
+@pytest.mark.django_db
+def test_consents_are_recorded_with_audit(agent_client: Client) -> None:
+    partner = BusinessPartnerFactory(last_name="Meier")
+    data = {
+        "kind": "person",
+        "salutation": "ms",
+        "first_name": partner.first_name,
+        "last_name": "Meier",
+        "preferred_channel": "post",
+        "email": partner.email,
+        "phone": partner.phone,
+        "birth_date": "1970-05-17",
+        "consent-marketing_email": "on",
+    }
+    url = reverse("desk:customer_edit", args=[partner.pk])
+    assert agent_client.post(url, data).status_code == 302
+    consent = partner.consents.get()
+    assert (consent.topic, consent.granted, consent.source) == ("marketing_email", True, "agent")
+    entry = AuditLogEntry.objects.get(object_type="customers.consent")
+    assert entry.changes == {"marketing_email": ["", "True"]}
+    # Saving again without changes writes nothing new.
+    assert agent_client.post(url, data).status_code == 302
+    assert AuditLogEntry.objects.filter(object_type="customers.consent").count() == 1
+    del data["consent-marketing_email"]
+    agent_client.post(url, data)
+    assert not partner.consents.get(topic="marketing_email").granted
