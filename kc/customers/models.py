@@ -73,7 +73,7 @@ class BusinessPartner(models.Model):
     phone = models.CharField(_("Telefon"), max_length=40, blank=True)
     mobile = models.CharField(_("Mobil"), max_length=40, blank=True)
     preferred_channel = models.CharField(
-        _("Bevorzugter Weg für Schreiben"),
+        _("Bevorzugter Versandweg"),
         max_length=10,
         choices=Channel.choices,
         default=Channel.POST,

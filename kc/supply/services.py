@@ -126,7 +126,7 @@ def _check_reading_order(register: Register, read_on: datetime.date, value: Deci
     if later is not None and value > later.value:
         raise field_error(
             "value",
-            _("Der Stand ist größer als der spätere vom %(date)s (%(value)s).")
+            _("Der Stand ist größer als der spätere Stand vom %(date)s (%(value)s).")
             % {"date": f"{later.read_on:%d.%m.%Y}", "value": later.value},
             "reading_above_later",
         )

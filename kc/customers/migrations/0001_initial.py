@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='E-Mail')),
                 ('phone', models.CharField(blank=True, max_length=40, verbose_name='Telefon')),
                 ('mobile', models.CharField(blank=True, max_length=40, verbose_name='Mobil')),
-                ('preferred_channel', models.CharField(choices=[('portal', 'Kundenportal'), ('email', 'E-Mail'), ('post', 'Post')], default='post', max_length=10, verbose_name='Bevorzugter Weg für Schreiben')),
+                ('preferred_channel', models.CharField(choices=[('portal', 'Kundenportal'), ('email', 'E-Mail'), ('post', 'Post')], default='post', max_length=10, verbose_name='Bevorzugter Versandweg')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='Angelegt')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='Geändert')),
                 ('name_key', models.CharField(editable=False, max_length=160)),
