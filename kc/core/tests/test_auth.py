@@ -111,3 +111,31 @@ def test_signup_is_closed_for_staff(client: Client) -> None:
 
     assert not User.objects.filter(username="intruder").exists()
     assert response.status_code in (200, 403)
+
+
+@pytest.mark.django_db
+def test_a_security_key_counts_as_second_factor(client: Client) -> None:
+    from allauth.mfa.models import Authenticator
+
+    user = make_staff("keyholder", roles.AGENT, with_mfa=False)
+    client.force_login(user)
+    assert client.get(reverse("desk:home")).status_code == 302
+    Authenticator.objects.create(user=user, type=Authenticator.Type.WEBAUTHN, data={})
+    assert client.get(reverse("desk:home")).status_code == 200
+    # Recovery codes alone are not a second factor for daily use.
+    Authenticator.objects.filter(user=user).update(type=Authenticator.Type.RECOVERY_CODES)
+    assert client.get(reverse("desk:home")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_every_role_gets_exactly_its_permissions() -> None:
+    from django.contrib.auth.models import Group
+
+    for role, wanted in roles.ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=role)
+        have = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        assert have == set(wanted), role
+    agent_perms = set(roles.ROLE_PERMISSIONS[roles.AGENT])
+    assert "core.view_auditlogentry" not in agent_perms
+    assert not any(p.startswith("customers.delete_") for p in agent_perms)
+    assert "customers.change_businesspartner" not in roles.ROLE_PERMISSIONS[roles.CUSTOMER_CENTER]
