@@ -129,7 +129,7 @@ def _source(kind: str, rng: random.Random) -> str:
 def _reading_dates(
     start: datetime.date, end: datetime.date | None
 ) -> list[tuple[datetime.date, str]]:
-    dates = [(start, Reading.Reason.MOVE_IN)]
+    dates: list[tuple[datetime.date, str]] = [(start, Reading.Reason.MOVE_IN)]
     for year in PERIODIC_YEARS:
         day = datetime.date(year, 12, 31)
         if day > start and (end is None or day < end):

@@ -66,7 +66,7 @@ def _insert(model: type[models.Model], objs: Sequence[models.Model], now: dateti
     getters = [_getter(field, now) for field in fields]
     _copy(
         model,
-        [field.column for field in fields],
+        [str(field.column) for field in fields],
         [tuple(get(obj) for get in getters) for obj in objs],
     )
     for obj in objs:

@@ -4,10 +4,12 @@ import hashlib
 import io
 import re
 from collections import defaultdict
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import QuerySet
 from schwifty import IBAN
 
 from kc.core.validators import is_german_postal_code, is_malo_id
@@ -31,7 +33,7 @@ pytestmark = pytest.mark.django_db(transaction=False)
 N = 300
 
 
-class _Rollback(Exception):
+class _RollbackError(Exception):
     pass
 
 
@@ -42,7 +44,7 @@ def fingerprint() -> str:
         "number", "first_name", "last_name", "organisation_name", "birth_date", "email", "phone"
     ):
         digest.update(repr(row).encode())
-    for values in (
+    querysets: tuple[QuerySet[Any, Any], ...] = (
         ContractAccount.objects.order_by("number").values_list("number", "iban", "bic"),
         PostalAddress.objects.order_by("partner__number").values_list("street", "house_number"),
         Contract.objects.order_by("number").values_list(
@@ -52,7 +54,8 @@ def fingerprint() -> str:
         MeterReading.objects.order_by("register__meter__number", "read_on", "reason").values_list(
             "read_on", "value", "reason", "source", "estimated"
         ),
-    ):
+    )
+    for values in querysets:
         for row in values:
             digest.update(repr(row).encode())
     return digest.hexdigest()
@@ -63,8 +66,8 @@ def fingerprint_of_fresh_run(customers: int, seed: int) -> str:
         with transaction.atomic():
             generate(customers, seed=seed, batch_size=70)
             result = fingerprint()
-            raise _Rollback
-    except _Rollback:
+            raise _RollbackError
+    except _RollbackError:
         pass
     assert not BusinessPartner.objects.exists()
     return result
@@ -92,7 +95,7 @@ def test_counts_per_model(seeded: None) -> None:
 
 
 def test_every_partner_has_power_mostly_and_divisions_vary(seeded: None) -> None:
-    by_division = defaultdict(int)
+    by_division: defaultdict[str, int] = defaultdict(int)
     for division in Contract.objects.values_list("division", flat=True):
         by_division[division] += 1
     assert by_division[Division.POWER] >= 0.9 * N
