@@ -24,7 +24,7 @@ LIMIT = 26  # service limit 25, plus one to see truncation
 class Case:
     query: str
     raw_sql: str
-    raw_params: tuple[object, ...]
+    raw_params: tuple[str, ...]
 
 
 Builder = Callable[[random.Random, tuple[str, ...]], Case | None]
@@ -34,13 +34,13 @@ def _pg() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _prefix_sql(column: str, prefix: str) -> tuple[str, tuple[object, ...]]:
+def _prefix_sql(column: str, prefix: str) -> tuple[str, tuple[str, ...]]:
     if _pg():
         return f"{column} LIKE %s", (prefix + "%",)
     return f"{column} >= %s AND {column} < %s", (prefix, prefix_upper_bound(prefix))
 
 
-def _contains_sql(table: str, column: str, term: str) -> tuple[str, tuple[object, ...]]:
+def _contains_sql(table: str, column: str, term: str) -> tuple[str, tuple[str, ...]]:
     if _pg():
         return f"SELECT id FROM {table} WHERE {column} LIKE %s LIMIT {LIMIT * 4}", (f"%{term}%",)
     fts = f"{table}_fts"
