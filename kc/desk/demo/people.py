@@ -64,7 +64,8 @@ def phone_number(rng: random.Random, mobile: bool) -> str:
     if style == 1:
         return f"+49 {prefix} {subscriber}"
     if style == 2:
-        pairs = " ".join(subscriber[i : i + 2] for i in range(0, len(subscriber), 2))
+        pairs = " ".join(subscriber[i : i + 2] for i in range(0, len(subscriber) - 3, 2))
+        pairs = f"{pairs} {subscriber[len(pairs.replace(' ', '')) :]}".strip()
         return f"(0{prefix}) {pairs}"
     if style == 3:
         return f"0{prefix}/{subscriber}"
@@ -102,9 +103,12 @@ def _organisation(bp: BusinessPartner, rng: random.Random, pools: Pools) -> None
     bp.kind = BP.Kind.ORGANISATION
     bp.salutation = BP.Salutation.COMPANY
     pattern = rng.choice(ORGANISATION_PATTERNS)
-    bp.organisation_name = pattern.format(last=rng.choice(FREQUENT_LAST_NAMES + pools.last[:200]))
-    slug = bp.organisation_name.split()[-2 if len(bp.organisation_name.split()) > 1 else -1]
-    bp.email = f"info@{slug.lower().translate(_ASCII).encode('ascii', 'ignore').decode()}.example"
+    last = rng.choice(FREQUENT_LAST_NAMES + pools.last[:200])
+    bp.organisation_name = pattern.format(last=last)
+    words = bp.organisation_name.split()
+    slug = (f"{words[0]}-{last}" if "{last}" in pattern else f"{words[0]}-{words[1]}").lower()
+    slug = slug.translate(_ASCII).encode("ascii", "ignore").decode()
+    bp.email = f"info@{slug}.example"
     bp.phone = phone_number(rng, mobile=False)
 
 
