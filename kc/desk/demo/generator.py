@@ -1,9 +1,10 @@
 """Build the demo utility "Stadtwerke Musterstadt" batch by batch.
 
 Every batch runs in one transaction: it reserves its business numbers, builds
-all rows in memory from a Random seeded with (seed, first customer number) and
-writes them with bulk inserts. Running again continues the number ranges, so
-the same seed gives new, different customers.
+all rows in memory and writes them with bulk inserts. Each customer draws from
+its own Random seeded with (seed, customer number), so the same seed gives the
+same data whatever the batch size, and running again (the number ranges
+continue) gives new, different customers.
 """
 
 import random
@@ -59,29 +60,30 @@ def ensure_tariffs() -> dict[str, Tariff]:
 
 def _plan_customers(
     count: int, seed: int, pools: Pools
-) -> tuple[random.Random, list[Customer], list[list[ContractPlan]]]:
+) -> list[tuple[random.Random, Customer, list[ContractPlan]]]:
     numbers = reserve_numbers("customer", count)
     account_numbers = reserve_numbers("contract_account", count)
-    rng = random.Random(f"kc-demo:{seed}:{numbers[0]}")
-    customers, plans = [], []
+    planned = []
     for number, account_number in zip(numbers, account_numbers, strict=True):
-        customers.append(make_customer(number, account_number, rng, pools))
+        # One Random per customer: the data does not depend on the batch size.
+        rng = random.Random(f"kc-demo:{seed}:{number}")
+        customer = make_customer(number, account_number, rng, pools)
         group = demo_group(number)
         moves_out = group is None and rng.random() < MOVE_OUT_SHARE
-        plans.append(plan_contracts(rng, moves_out, needs_power=group == DISCONNECTED))
-    return rng, customers, plans
+        planned.append((rng, customer, plan_contracts(rng, moves_out, group == DISCONNECTED)))
+    return planned
 
 
 def build_batch(
     count: int, seed: int, pools: Pools, tariffs: dict[str, Tariff]
 ) -> tuple[list[Customer], SupplyRows]:
-    rng, customers, plans = _plan_customers(count, seed, pools)
-    contract_numbers = iter(reserve_numbers("contract", sum(len(p) for p in plans)))
+    planned = _plan_customers(count, seed, pools)
+    contract_numbers = iter(reserve_numbers("contract", sum(len(p) for _r, _c, p in planned)))
     rows = SupplyRows()
-    for customer, customer_plans in zip(customers, plans, strict=True):
-        numbers = [next(contract_numbers) for _ in customer_plans]
-        add_supply(rows, customer, customer_plans, numbers, rng, pools, tariffs)
-    return customers, rows
+    for rng, customer, plans in planned:
+        numbers = [next(contract_numbers) for _ in plans]
+        add_supply(rows, customer, plans, numbers, rng, pools, tariffs)
+    return [customer for _rng, customer, _plans in planned], rows
 
 
 def generate(

@@ -61,10 +61,10 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def fingerprint_of_fresh_run(customers: int, seed: int) -> str:
+def fingerprint_of_fresh_run(customers: int, seed: int, batch_size: int = 70) -> str:
     try:
         with transaction.atomic():
-            generate(customers, seed=seed, batch_size=70)
+            generate(customers, seed=seed, batch_size=batch_size)
             result = fingerprint()
             raise _RollbackError
     except _RollbackError:
@@ -185,6 +185,7 @@ def test_contract_start_and_end_have_readings(seeded: None) -> None:
 def test_same_seed_gives_same_data_other_seed_differs() -> None:
     first = fingerprint_of_fresh_run(60, seed=3)
     assert fingerprint_of_fresh_run(60, seed=3) == first
+    assert fingerprint_of_fresh_run(60, seed=3, batch_size=17) == first
     assert fingerprint_of_fresh_run(60, seed=4) != first
 
 
