@@ -165,8 +165,9 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 
 SESSION_IDLE_TIMEOUT = env_int("KC_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env_int("KC_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+# The server-side expiry is renewed when the session is saved; SessionLifetimeMiddleware
+# saves it at least once a minute of activity and checks both limits itself.
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
-SESSION_SAVE_EVERY_REQUEST = True  # every request renews the idle window
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -15,13 +15,15 @@ from kc.core.context import RequestContext, current_request
 Handler = Callable[[HttpRequest], HttpResponse]
 
 SESSION_STARTED_KEY = "kc_session_started"
+SESSION_SEEN_KEY = "kc_session_seen"
+# Refresh the idle clock at most once a minute: a session write per request
+# would cost a database commit on every page.
+SESSION_TOUCH_SECONDS = 60
 
 
 class SessionLifetimeMiddleware:
-    """End a login after SESSION_ABSOLUTE_TIMEOUT, however active it was.
-
-    The idle timeout is the session cookie age, renewed on every request.
-    """
+    """End a login after SESSION_IDLE_TIMEOUT without requests, and after
+    SESSION_ABSOLUTE_TIMEOUT however active it was."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -29,9 +31,16 @@ class SessionLifetimeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = request.session
         if "_auth_user_id" in session:
-            started = session.setdefault(SESSION_STARTED_KEY, time.time())
-            if time.time() - started > settings.SESSION_ABSOLUTE_TIMEOUT:
+            now = time.time()
+            started = session.setdefault(SESSION_STARTED_KEY, now)
+            seen = session.get(SESSION_SEEN_KEY, now)
+            if (
+                now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+                or now - seen > settings.SESSION_IDLE_TIMEOUT
+            ):
                 session.flush()
+            elif now - seen >= SESSION_TOUCH_SECONDS or SESSION_SEEN_KEY not in session:
+                session[SESSION_SEEN_KEY] = now  # saves the session, renewing its expiry
         return self.get_response(request)
 
 
