@@ -212,6 +212,11 @@ class ContractAccount(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Search compares IBANs in compact upper-case form, whoever writes them.
+        self.iban = self.iban.replace(" ", "").upper()
+        super().save(*args, **kwargs)
+
     @property
     def masked_iban(self) -> str:
         return f"{self.iban[:4]} **** {self.iban[-4:]}" if self.iban else ""
