@@ -62,7 +62,7 @@ def _insert(model: type[models.Model], objs: Sequence[models.Model], now: dateti
         return 0
     for obj, pk in zip(objs, _reserve_ids(model, len(objs)), strict=True):
         obj.pk = pk
-    fields = model._meta.concrete_fields
+    fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
     getters = [_getter(field, now) for field in fields]
     _copy(
         model,

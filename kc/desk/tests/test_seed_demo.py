@@ -124,6 +124,7 @@ def test_identifiers_are_valid(seeded: None) -> None:
     assert debit.count() > 0.6 * N
     for iban, bic in debit.values_list("iban", "bic"):
         parsed = IBAN(iban, validate_bban=True)
+        assert iban == parsed.compact
         assert parsed.country_code == "DE"
         if bic:
             assert parsed.bic is not None and str(parsed.bic)[:8] == bic[:8]
