@@ -3,6 +3,9 @@
 Views parse input, call a service or selector and render; nothing else.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -97,6 +100,24 @@ def customer_detail(request: StaffRequest, partner_id: int) -> HttpResponse:
     return render(request, "desk/customer_detail.html", {"o": overview})
 
 
+def submitted(request: StaffRequest, *forms: BaseForm) -> bool:
+    return request.method == "POST" and all([form.is_valid() for form in forms])
+
+
+def call_service[T](form: BaseForm, action: Callable[[], T]) -> T | None:
+    """Run a service; its ValidationError lands on the form instead of a 500."""
+    try:
+        return action()
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+def form_page(request: StaffRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A form page: 400 when a submitted form comes back with errors."""
+    return render(request, template, context, status=400 if request.method == "POST" else 200)
+
+
 @login_required
 @permission_required("customers.add_businesspartner", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -104,28 +125,22 @@ def customer_create(request: StaffRequest) -> HttpResponse:
     partner_form = PartnerForm(request.POST or None)
     address_form = AddressForm(request.POST or None)
     account_form = AccountForm(request.POST or None)
-    forms_valid = all([f.is_valid() for f in (partner_form, address_form, account_form)])
-    if request.method == "POST" and forms_valid:
-        try:
-            partner = customer_services.create_customer(
+    if submitted(request, partner_form, address_form, account_form):
+        partner = call_service(
+            partner_form,
+            lambda: customer_services.create_customer(
                 data=partner_form.cleaned_data,
                 address=address_form.cleaned_data,
                 account=account_form.cleaned_data,
                 actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(partner_form, error)
-        else:
+            ),
+        )
+        if partner is not None:
             messages.success(request, _("Kunde %(number)s angelegt.") % {"number": partner.number})
             return redirect("desk:customer_detail", partner_id=partner.pk)
-    return render(
-        request,
-        "desk/customer_form.html",
-        {
-            "forms": [partner_form, address_form, account_form],
-            "title": _("Neuer Kunde"),
-        },
-        status=400 if request.method == "POST" else 200,
+    forms = [partner_form, address_form, account_form]
+    return form_page(
+        request, "desk/customer_form.html", {"forms": forms, "title": _("Neuer Kunde")}
     )
 
 
@@ -137,24 +152,29 @@ def customer_edit(request: StaffRequest, partner_id: int) -> HttpResponse:
     # The form edits a copy, so a rejected change never touches `partner`.
     form = PartnerForm(request.POST or None, instance=BusinessPartner.objects.get(pk=partner.pk))
     consent_form = ConsentForm(request.POST or None, partner=partner)
-    if request.method == "POST" and form.is_valid() and consent_form.is_valid():
-        try:
-            customer_services.update_customer_details(
+    if (
+        submitted(request, form, consent_form)
+        and call_service(
+            form,
+            lambda: customer_services.update_customer_details(
                 partner=partner,
                 data=form.cleaned_data,
                 consents=consent_form.cleaned_data,
                 actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Kundendaten gespeichert."))
-            return redirect("desk:customer_detail", partner_id=partner.pk)
-    return render(
+            ),
+        )
+        is not None
+    ):
+        messages.success(request, _("Kundendaten gespeichert."))
+        return redirect("desk:customer_detail", partner_id=partner.pk)
+    return form_page(
         request,
         "desk/customer_form.html",
-        {"forms": [form, consent_form], "title": _("Kundendaten ändern"), "partner": partner},
-        status=400 if request.method == "POST" else 200,
+        {
+            "forms": [form, consent_form],
+            "title": _("Kundendaten ändern"),
+            "partner": partner,
+        },
     )
 
 
@@ -164,21 +184,26 @@ def customer_edit(request: StaffRequest, partner_id: int) -> HttpResponse:
 def account_edit(request: StaffRequest, partner_id: int, account_id: int) -> HttpResponse:
     account = get_object_or_404(ContractAccount, pk=account_id, partner_id=partner_id)
     form = BankDataForm(request.POST or None, instance=ContractAccount.objects.get(pk=account.pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            customer_services.update_contract_account(
+    if (
+        submitted(request, form)
+        and call_service(
+            form,
+            lambda: customer_services.update_contract_account(
                 account=account, data=form.cleaned_data, actor=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Bankverbindung gespeichert."))
-            return redirect("desk:customer_detail", partner_id=partner_id)
-    return render(
+            ),
+        )
+        is not None
+    ):
+        messages.success(request, _("Bankverbindung gespeichert."))
+        return redirect("desk:customer_detail", partner_id=partner_id)
+    return form_page(
         request,
         "desk/customer_form.html",
-        {"forms": [form], "title": _("Bankverbindung ändern"), "partner": account.partner},
-        status=400 if request.method == "POST" else 200,
+        {
+            "forms": [form],
+            "title": _("Bankverbindung ändern"),
+            "partner": account.partner,
+        },
     )
 
 
@@ -186,25 +211,27 @@ def account_edit(request: StaffRequest, partner_id: int, account_id: int) -> Htt
 @permission_required("supply.add_meterreading", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def reading_create(request: StaffRequest, partner_id: int, register_id: int) -> HttpResponse:
+    # Only a register at one of this customer's market locations (move-ins may repeat one).
     register = get_object_or_404(
-        Register.objects.select_related("meter"),
+        Register.objects.select_related("meter")
+        .filter(meter__market_location__contracts__account__partner_id=partner_id)
+        .distinct(),
         pk=register_id,
-        meter__market_location__contracts__account__partner_id=partner_id,
     )
-    form = MeterReadingForm(request.POST or None, instance=None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            supply_services.record_meter_reading(
-                register=register,
-                actor=request.user,
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Zählerstand erfasst."))
-            return redirect("desk:customer_detail", partner_id=partner_id)
-    return render(
+    form = MeterReadingForm(request.POST or None)
+    if (
+        submitted(request, form)
+        and call_service(
+            form,
+            lambda: supply_services.record_meter_reading(
+                register=register, actor=request.user, **form.cleaned_data
+            ),
+        )
+        is not None
+    ):
+        messages.success(request, _("Zählerstand erfasst."))
+        return redirect("desk:customer_detail", partner_id=partner_id)
+    return form_page(
         request,
         "desk/reading_form.html",
         {
@@ -212,7 +239,6 @@ def reading_create(request: StaffRequest, partner_id: int, register_id: int) -> 
             "register": register,
             "partner_id": partner_id,
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 

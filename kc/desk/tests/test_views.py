@@ -262,3 +262,18 @@ def test_consents_are_recorded_with_audit(agent_client: Client) -> None:
     del data["consent-marketing_email"]
     agent_client.post(url, data)
     assert not partner.consents.get(topic="marketing_email").granted
+
+
+@pytest.mark.django_db
+def test_reading_form_when_customer_moved_back_in(agent_client: Client) -> None:
+    first = ContractFactory(
+        start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2021, 6, 30)
+    )
+    ContractFactory(
+        account=first.account,
+        market_location=first.market_location,
+        start_date=datetime.date(2023, 1, 1),
+    )
+    register = RegisterFactory(meter__market_location=first.market_location)
+    url = reverse("desk:reading_create", args=[first.account.partner_id, register.pk])
+    assert agent_client.get(url).status_code == 200
