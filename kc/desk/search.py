@@ -272,6 +272,21 @@ def _hits(matches: list[PartnerMatch], limit: int) -> tuple[SearchHit, ...]:
     )
 
 
+# A digit fragment fits a meter number as well as a MaLo-ID: ask both, merge the hits.
+_ASKED_TOGETHER = (K.METER, K.MALO)
+
+
+def _steps(kinds: tuple[SearchKind, ...]) -> list[tuple[SearchKind, ...]]:
+    """The kinds in order, with a METER directly followed by MALO as one step."""
+    steps: list[tuple[SearchKind, ...]] = []
+    for kind in kinds:
+        if steps and steps[-1] + (kind,) == _ASKED_TOGETHER:
+            steps[-1] = _ASKED_TOGETHER
+        else:
+            steps.append((kind,))
+    return steps
+
+
 def search_customers(
     query: str, *, kind: SearchKind | None = None, limit: int = DEFAULT_LIMIT
 ) -> SearchResult:
@@ -280,12 +295,15 @@ def search_customers(
     kinds = (kind,) if kind else detect_kinds(cleaned)
     if not cleaned or limit < 1:
         return SearchResult(query=cleaned, kind=kind, hits=())
-    for candidate in kinds:
-        matches = LOOKUPS[candidate](cleaned, limit + 1)
+    for step in _steps(kinds):
+        matches = dedupe(
+            [match for candidate in step for match in LOOKUPS[candidate](cleaned, limit + 1)],
+            limit + 1,
+        )
         if matches:
             return SearchResult(
                 query=cleaned,
-                kind=candidate,
+                kind=step[0],
                 hits=_hits(matches, limit),
                 truncated=len(matches) > limit,
             )

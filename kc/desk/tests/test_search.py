@@ -311,3 +311,18 @@ def test_kind_mismatch_is_empty_not_error() -> None:
     assert search_customers("Meier", kind=K.IBAN).hits == ()
     assert search_customers("Meier", kind=K.MALO).hits == ()
     assert search_customers("1234567", kind=K.EMAIL).hits == ()
+
+
+@pytest.mark.django_db
+def test_digit_fragment_finds_meter_and_malo_owners_together() -> None:
+    from kc.supply.tests.factories import ContractFactory, MeterFactory
+
+    by_malo = ContractFactory(market_location__malo_id="51238696781")
+    by_meter = ContractFactory()
+    MeterFactory(number="9XYZ5123869", market_location=by_meter.market_location)
+    result = search_customers("5123869")
+    assert {hit.partner_id for hit in result.hits} == {
+        by_malo.account.partner_id,
+        by_meter.account.partner_id,
+    }
+    assert {hit.matched_field for hit in result.hits} == {MatchField.MALO, MatchField.METER}
