@@ -117,9 +117,9 @@ class BusinessCalendar:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {self.timezone!r}") from exc
-        if self.holiday_country is None and self.holiday_subdivision is not None:
-            raise ValueError("a holiday subdivision needs a holiday country")
-        if self.holiday_country is not None:
+        if self.holiday_country is None:  # no holidays: a subdivision means nothing
+            object.__setattr__(self, "holiday_subdivision", None)
+        else:
             public_holidays(self.holiday_country, self.holiday_subdivision, 2000)
 
     # --- days ---------------------------------------------------------------------------
@@ -172,7 +172,7 @@ class BusinessCalendar:
                 if end > at:
                     yield max(start, at), end
             closed_run = 0 if intervals else closed_run + 1
-            if closed_run > MAX_CLOSED_DAYS:
+            if last_day is None and closed_run > MAX_CLOSED_DAYS:
                 raise CalendarClosedError(f"no opening within {MAX_CLOSED_DAYS} days of {at}")
             day += timedelta(days=1)
 
