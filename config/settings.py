@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kc.core",
     "kc.customers",
     "kc.supply",
+    "kc.cases",
     "kc.desk",
 ]
 

@@ -8,5 +8,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("vorgaenge/", include("kc.cases.urls")),
     path("", include("kc.desk.urls")),
 ]

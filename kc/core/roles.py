@@ -33,6 +33,9 @@ _CHANGE_CUSTOMER = [
     "supply.add_meterreading",
 ]
 
+_VIEW_CASES = ["cases.view_case", "cases.view_message", "cases.view_queue", "cases.view_textmodule"]
+_WORK_CASES = [*_VIEW_CASES, "cases.add_case", "cases.change_case", "cases.add_message"]
+
 AGENT = "agent"
 CUSTOMER_CENTER = "customer_center"
 TEAM_LEAD = "team_lead"
@@ -52,18 +55,22 @@ ROLE_NAMES = {
 }
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _VIEW_CUSTOMER + _CHANGE_CUSTOMER,
+    AGENT: _VIEW_CUSTOMER + _CHANGE_CUSTOMER + _WORK_CASES,
     # On-site staff check receipts and hand over letters; they do not edit master data.
     CUSTOMER_CENTER: [
         "customers.view_businesspartner",
         "customers.view_contractaccount",
         "customers.view_postaladdress",
         "supply.view_contract",
+        *_WORK_CASES,
     ],
-    TEAM_LEAD: _VIEW_CUSTOMER + _CHANGE_CUSTOMER + ["core.view_team", "core.view_user"],
-    ENERGY_ADVISOR: _VIEW_CUSTOMER,
-    FUNDING_CLERK: _VIEW_CUSTOMER,
-    COMPLAINT_MANAGER: _VIEW_CUSTOMER,
+    TEAM_LEAD: _VIEW_CUSTOMER
+    + _CHANGE_CUSTOMER
+    + _WORK_CASES
+    + ["core.view_team", "core.view_user", "cases.add_textmodule", "cases.change_textmodule"],
+    ENERGY_ADVISOR: _VIEW_CUSTOMER + _WORK_CASES,
+    FUNDING_CLERK: _VIEW_CUSTOMER + _WORK_CASES,
+    COMPLAINT_MANAGER: _VIEW_CUSTOMER + _WORK_CASES,
     ADMIN: _VIEW_CUSTOMER
     + _CHANGE_CUSTOMER
     + [
@@ -80,6 +87,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supply.change_tariff",
         "supply.add_pricesheet",
         "supply.change_pricesheet",
+        *_WORK_CASES,
+        "cases.add_queue",
+        "cases.change_queue",
+        "cases.add_textmodule",
+        "cases.change_textmodule",
     ],
 }
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
+from kc.cases.models import Case
+from kc.cases.selectors import cases_of_partner
 from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
 from kc.supply.models import Contract, Meter, MeterReading, Register
 
@@ -28,6 +30,7 @@ class CustomerOverview:
     partner: BusinessPartner
     addresses: list[PostalAddress]
     accounts: list[AccountView]
+    cases: list[Case]
 
     @property
     def contract_count(self) -> int:
@@ -69,4 +72,5 @@ def load_customer_overview(partner_id: int) -> CustomerOverview:
             )
             for account in accounts
         ],
+        cases=cases_of_partner(partner.pk),
     )

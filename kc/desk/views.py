@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from kc.core.http import StaffRequest
 from kc.core.models import AuditLogEntry
+from kc.core.validation import add_service_errors
 from kc.customers import services as customer_services
 from kc.customers.models import BusinessPartner, ContractAccount
 from kc.customers.selectors import MatchField
@@ -53,15 +54,6 @@ MATCH_LABELS = {
     MatchField.MOBILE: _l("Mobil"),
     MatchField.EMAIL: _l("E-Mail"),
 }
-
-
-def add_service_errors(form: BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form it came from."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from kc.core.management.commands.setup_demo_staff import DEMO_TOTP_SECRET
 from kc.core.totp import current_totp
+from kc.desk.management.commands.setup_demo_staff import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):

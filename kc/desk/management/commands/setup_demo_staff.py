@@ -1,4 +1,5 @@
-"""Demo staff for `make run`: one login per role, each with a TOTP second factor."""
+"""Demo staff for `make run`: one login per role with a TOTP second factor, team queues,
+text modules."""
 
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from kc.cases.models import Queue, TextModule
 from kc.core import roles
 from kc.core.models import Team, User
 from kc.core.totp import current_totp
@@ -35,6 +37,27 @@ TEAM_NAMES = {
 }
 
 
+QUEUE_NAMES = {
+    Team.Kind.HOME_OFFICE: "Kundenservice",
+    Team.Kind.CALL_CENTER: "Hotline-Rückrufe",
+    Team.Kind.CUSTOMER_CENTER: "Kunden-Center vor Ort",
+}
+TEXT_MODULES = [
+    (
+        "Eingangsbestätigung",
+        "{anrede}\n\nvielen Dank für Ihre Nachricht. Wir kümmern uns darum und melden uns "
+        "bei Ihnen. Bitte geben Sie bei Rückfragen die Vorgangsnummer {vorgang} an.\n\n"
+        "Mit freundlichen Grüßen\nIhr Kundenservice",
+    ),
+    (
+        "Abschlag angepasst",
+        "{anrede}\n\nwir haben Ihren monatlichen Abschlag wie gewünscht auf {betrag} "
+        "angepasst. Die Bestätigung erhalten Sie zusätzlich per Post.\n\n"
+        "Mit freundlichen Grüßen\nIhr Kundenservice",
+    ),
+]
+
+
 class Command(BaseCommand):
     help = "Create demo staff (one per role) with password and TOTP; print the logins."
 
@@ -51,6 +74,13 @@ class Command(BaseCommand):
             }
             for username, first, last, role, team_kind in DEMO_STAFF:
                 self._ensure_user(username, first, last, role, teams[team_kind])
+            for kind, queue_name in QUEUE_NAMES.items():
+                Queue.objects.get_or_create(
+                    name=queue_name,
+                    defaults={"team": teams[kind], "is_default": kind == Team.Kind.HOME_OFFICE},
+                )
+            for title, body in TEXT_MODULES:
+                TextModule.objects.get_or_create(title=title, defaults={"body": body})
         code = current_totp(DEMO_TOTP_SECRET)
         self.stdout.write(f"Demo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD})")
         for username, first, last, role, _team in DEMO_STAFF:

@@ -1,0 +1,73 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kc.cases.models import Case, CaseType, Channel, Queue
+from kc.core.models import User
+
+
+class NewCaseForm(forms.Form):
+    legend = _("Neuer Vorgang")
+
+    subject = forms.CharField(label=_("Betreff"), max_length=250)
+    case_type = forms.ChoiceField(
+        label=_("Art"), choices=CaseType.choices, initial=CaseType.GENERAL
+    )
+    channel = forms.ChoiceField(
+        label=_("Eingangskanal"), choices=Channel.choices, initial=Channel.PHONE
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priorität"),
+        choices=Case.Priority.choices,
+        coerce=int,
+        initial=Case.Priority.NORMAL,
+    )
+    queue = forms.ModelChoiceField(label=_("Warteschlange"), queryset=Queue.objects.all())
+    note = forms.CharField(
+        label=_("Gesprächsnotiz / Anliegen"), widget=forms.Textarea, required=False
+    )
+
+
+class ComposerForm(forms.Form):
+    """One text box, two clearly different actions: reply to the customer or note for us."""
+
+    class Mode:
+        REPLY = "reply"
+        NOTE = "note"
+
+    mode = forms.ChoiceField(
+        label=_("Art"),
+        choices=[
+            (Mode.NOTE, _("Interne Notiz (nur für uns)")),
+            (Mode.REPLY, _("Antwort an den Kunden (E-Mail)")),
+        ],
+        widget=forms.RadioSelect,
+        initial=Mode.NOTE,
+    )
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Case.Status.choices)
+
+
+class HandOffForm(forms.Form):
+    queue = forms.ModelChoiceField(label=_("An Warteschlange"), queryset=Queue.objects.all())
+    owner = forms.ModelChoiceField(
+        label=_("Verantwortlich"), required=False, queryset=User.objects.filter(is_active=True)
+    )
+    note = forms.CharField(label=_("Was ist zu tun?"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CaseFilterForm(forms.Form):
+    queue = forms.ModelChoiceField(
+        label=_("Warteschlange"),
+        queryset=Queue.objects.all(),
+        required=False,
+        empty_label=_("alle"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("alle offenen")), *Case.Status.choices],
+    )
+    mine = forms.BooleanField(label=_("nur meine"), required=False)

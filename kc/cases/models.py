@@ -1,0 +1,219 @@
+"""Cases (Vorgänge): every customer contact, whatever the channel, on one timeline."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kc.core.models import Team
+from kc.customers.models import BusinessPartner
+
+
+class CaseType(models.TextChoices):
+    BILLING_QUESTION = "billing_question", _("Rechnungsfrage")
+    BUDGET_BILLING_CHANGE = "budget_billing_change", _("Abschlagsänderung")
+    SEPA_MANDATE = "sepa_mandate", _("SEPA-Mandat")
+    TARIFF_OFFER = "tariff_offer", _("Tarifangebot")
+    METER_READING = "meter_reading", _("Zählerstand")
+    MOVE = "move", _("Umzug")
+    COMPLAINT = "complaint", _("Beschwerde")
+    CONSULTATION = "consultation", _("Beratung")
+    FUNDING = "funding", _("Förderprogramm")
+    RECONNECTION = "reconnection", _("Entsperrung")
+    GENERAL = "general", _("Allgemeine Anfrage")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-Mail")
+    PHONE = "phone", _("Telefon")
+    PORTAL = "portal", _("Kundenportal")
+    LETTER = "letter", _("Brief")
+    WINDOW = "window", _("Kunden-Center")
+
+
+class Queue(models.Model):
+    """A team's inbox of cases."""
+
+    name = models.CharField(_("Name"), max_length=80, unique=True)
+    team = models.ForeignKey(Team, verbose_name=_("Team"), on_delete=models.PROTECT)
+    is_default = models.BooleanField(_("Eingang für Neues"), default=False)
+
+    class Meta:
+        verbose_name = _("Warteschlange")
+        verbose_name_plural = _("Warteschlangen")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="queue_one_default",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("Neu")
+        OPEN = "open", _("In Bearbeitung")
+        WAITING_CUSTOMER = "waiting_customer", _("Wartet auf Kunde")
+        WAITING_INTERNAL = "waiting_internal", _("Wartet intern")
+        RESOLVED = "resolved", _("Erledigt")
+        CLOSED = "closed", _("Geschlossen")
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, _("niedrig")
+        NORMAL = 2, _("normal")
+        HIGH = 3, _("hoch")
+        URGENT = 4, _("dringend")
+
+    number = models.CharField(_("Vorgangsnummer"), max_length=20, unique=True)
+    subject = models.CharField(_("Betreff"), max_length=250)
+    case_type = models.CharField(
+        _("Art"), max_length=24, choices=CaseType.choices, default=CaseType.GENERAL
+    )
+    channel = models.CharField(_("Eingangskanal"), max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("Priorität"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("Warteschlange"), on_delete=models.PROTECT, related_name="cases"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Bearbeitet von"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    partner = models.ForeignKey(
+        BusinessPartner,
+        verbose_name=_("Kunde"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    # An unknown sender stays on the case until an agent matches a customer.
+    contact_email = models.EmailField(_("Absender-E-Mail"), blank=True)
+    contact_phone = models.CharField(_("Absender-Telefon"), max_length=20, blank=True)
+    received_at = models.DateTimeField(_("Eingegangen"))
+    first_response_at = models.DateTimeField(_("Erste Antwort"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("Erledigt am"), null=True, blank=True)
+    first_response_due = models.DateTimeField(_("Antwort fällig"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("Erledigung fällig"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("Geändert"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Vorgang")
+        verbose_name_plural = _("Vorgänge")
+        indexes = [
+            models.Index(fields=["queue", "status", "received_at"], name="case_queue_list"),
+            models.Index(fields=["assignee", "status"], name="case_assignee"),
+            models.Index(fields=["partner", "received_at"], name="case_partner"),
+            models.Index(fields=["contact_email"], name="case_contact_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (self.Status.RESOLVED, self.Status.CLOSED)
+
+
+class Message(models.Model):
+    """One entry on a case's timeline."""
+
+    class Kind(models.TextChoices):
+        EMAIL_IN = "email_in", _("E-Mail eingegangen")
+        EMAIL_OUT = "email_out", _("E-Mail gesendet")
+        CALL = "call", _("Anruf")
+        PORTAL_IN = "portal_in", _("Nachricht aus dem Portal")
+        PORTAL_OUT = "portal_out", _("Nachricht ins Portal")
+        NOTE = "note", _("Interne Notiz")
+        LETTER = "letter", _("Brief")
+        STATUS = "status", _("Statusänderung")
+
+    class Delivery(models.TextChoices):
+        NONE = "", _("–")
+        QUEUED = "queued", _("wartet auf Versand")
+        SENT = "sent", _("versendet")
+        FAILED = "failed", _("Versand gescheitert")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("Art"), max_length=12, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("Zeitpunkt"), db_index=True)
+    subject = models.CharField(_("Betreff"), max_length=250, blank=True)
+    body_text = models.TextField(_("Text"), blank=True)
+    body_html = models.TextField(_("HTML (bereinigt)"), blank=True)
+    sender = models.CharField(_("Von"), max_length=320, blank=True)
+    recipients = models.CharField(_("An"), max_length=1000, blank=True)
+    # Threading: our own and the sender's Message-IDs both thread replies.
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)
+    delivery = models.CharField(
+        _("Versand"), max_length=8, choices=Delivery.choices, blank=True, default=Delivery.NONE
+    )
+    delivery_detail = models.CharField(max_length=300, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    automatic = models.BooleanField(_("Automatisch"), default=False)
+
+    class Meta:
+        verbose_name = _("Nachricht")
+        verbose_name_plural = _("Nachrichten")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.get_kind_display()} {self.created_at:%d.%m.%Y %H:%M}"
+
+    @property
+    def is_internal(self) -> bool:
+        return self.kind in (self.Kind.NOTE, self.Kind.STATUS)
+
+
+class TextModule(models.Model):
+    """A reusable answer; placeholders like {anrede} are filled per case."""
+
+    title = models.CharField(_("Titel"), max_length=100, unique=True)
+    body = models.TextField(_("Text"))
+    case_type = models.CharField(_("Für Art"), max_length=24, choices=CaseType.choices, blank=True)
+    active = models.BooleanField(_("Aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("Textbaustein")
+        verbose_name_plural = _("Textbausteine")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CaseViewer(models.Model):
+    """Who has a case open right now: drives the collision warning."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="viewers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    composing = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="caseviewer_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.case.number}"

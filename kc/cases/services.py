@@ -1,0 +1,243 @@
+"""Every change to a case goes through here: opening, notes, replies, status, handoffs."""
+
+import datetime
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kc.cases.models import Case, CaseViewer, Message, Queue, TextModule
+from kc.cases.text_modules import fill_placeholders, salutation_line
+from kc.core import audit
+from kc.core.models import User
+from kc.core.numbers import next_number
+from kc.core.validation import field_error
+from kc.customers.models import BusinessPartner
+
+# Someone who has not refreshed the case page for this long has left it.
+VIEWER_FRESH_SECONDS = 45
+
+
+def default_queue() -> Queue:
+    queue = Queue.objects.filter(is_default=True).first() or Queue.objects.order_by("pk").first()
+    if queue is None:
+        raise ValidationError(_("Es ist keine Warteschlange eingerichtet."), code="no_queue")
+    return queue
+
+
+@transaction.atomic
+def open_case(
+    *,
+    subject: str,
+    channel: str,
+    actor: User | None,
+    case_type: str = "general",
+    partner: BusinessPartner | None = None,
+    contact_email: str = "",
+    contact_phone: str = "",
+    queue: Queue | None = None,
+    priority: int = Case.Priority.NORMAL,
+    received_at: datetime.datetime | None = None,
+) -> Case:
+    case = Case(
+        number=next_number("case"),
+        subject=subject.strip()[:250] or _("(ohne Betreff)"),
+        case_type=case_type,
+        channel=channel,
+        priority=priority,
+        queue=queue or default_queue(),
+        partner=partner,
+        contact_email=contact_email.strip().lower(),
+        contact_phone=contact_phone,
+        received_at=received_at or timezone.now(),
+    )
+    case.full_clean()
+    case.save()
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=case,
+        partner_id=partner.pk if partner else None,
+    )
+    return case
+
+
+@transaction.atomic
+def open_case_with_note(
+    *,
+    note: str,
+    actor: User,
+    subject: str,
+    channel: str,
+    case_type: str,
+    priority: int,
+    queue: Queue,
+    partner: BusinessPartner | None,
+) -> Case:
+    """An agent opens a case, e.g. during a call, with what the customer said."""
+    case = open_case(
+        subject=subject,
+        channel=channel,
+        case_type=case_type,
+        priority=priority,
+        queue=queue,
+        partner=partner,
+        actor=actor,
+    )
+    if note.strip():
+        add_note(case=case, text=note, actor=actor)
+    return case
+
+
+def _add_message(case: Case, kind: str, actor: User | None, **fields: object) -> Message:
+    message = Message(case=case, kind=kind, author=actor, created_at=timezone.now(), **fields)
+    message.full_clean()
+    message.save()
+    Case.objects.filter(pk=case.pk).update(updated_at=message.created_at)
+    return message
+
+
+@transaction.atomic
+def add_note(*, case: Case, text: str, actor: User) -> Message:
+    """An internal note: never leaves the house."""
+    if not text.strip():
+        raise field_error("text", _("Die Notiz ist leer."), "empty_note")
+    return _add_message(case, Message.Kind.NOTE, actor, body_text=text.strip())
+
+
+@transaction.atomic
+def reply_by_email(*, case: Case, text: str, actor: User) -> Message:
+    """A reply to the customer: queued in the outbox, sent by the mail worker."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    recipient = case.partner.email if case.partner and case.partner.email else case.contact_email
+    if not recipient:
+        raise field_error(
+            "text", _("Für diesen Vorgang ist keine E-Mail-Adresse bekannt."), "no_recipient"
+        )
+    if not text.strip():
+        raise field_error("text", _("Die Antwort ist leer."), "empty_reply")
+    message = _add_message(
+        case,
+        Message.Kind.EMAIL_OUT,
+        actor,
+        subject=reply_subject(case),
+        body_text=text.strip(),
+        recipients=recipient,
+        delivery=Message.Delivery.QUEUED,
+    )
+    _mark_answered(case, message.created_at)
+    return message
+
+
+def reply_subject(case: Case) -> str:
+    """Replies carry the case number, which threads the customer's answer back."""
+    tag = f"[{case.number}]"
+    subject = case.subject if case.subject.lower().startswith("re:") else f"Re: {case.subject}"
+    return subject if tag in subject else f"{subject} {tag}"
+
+
+def _mark_answered(case: Case, at: datetime.datetime) -> None:
+    updates: dict[str, object] = {}
+    if case.first_response_at is None:
+        updates["first_response_at"] = at
+    if case.status == Case.Status.NEW:
+        updates["status"] = Case.Status.OPEN
+    if updates:
+        Case.objects.filter(pk=case.pk).update(**updates)
+
+
+@transaction.atomic
+def change_status(*, case: Case, status: str, actor: User, note: str = "") -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if status not in Case.Status.values:
+        raise field_error("status", _("Unbekannter Status."), "bad_status")
+    if status == case.status:
+        return case
+    before = case.get_status_display()
+    case.status = status
+    now = timezone.now()
+    case.resolved_at = now if status in (Case.Status.RESOLVED, Case.Status.CLOSED) else None
+    case.save(update_fields=["status", "resolved_at", "updated_at"])
+    _add_message(
+        case,
+        Message.Kind.STATUS,
+        actor,
+        body_text=f"{before} → {case.get_status_display()}" + (f"\n{note}" if note else ""),
+    )
+    return case
+
+
+@transaction.atomic
+def assign(*, case: Case, assignee: User | None, actor: User) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.assignee_id == (assignee.pk if assignee else None):
+        return case
+    case.assignee = assignee
+    case.save(update_fields=["assignee", "updated_at"])
+    who = assignee.get_full_name() or assignee.get_username() if assignee else _("niemand")
+    _add_message(
+        case, Message.Kind.STATUS, actor, body_text=_("Zugewiesen an %(who)s") % {"who": who}
+    )
+    return case
+
+
+@transaction.atomic
+def hand_off(
+    *, case: Case, queue: Queue, note: str, actor: User, owner: User | None = None
+) -> Case:
+    """Move a case to another team's queue with a note saying what is to be done."""
+    if not note.strip():
+        raise field_error("note", _("Bitte schreiben Sie dazu, was zu tun ist."), "empty_handoff")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    source = case.queue
+    case.queue = queue
+    case.assignee = owner
+    case.save(update_fields=["queue", "assignee", "updated_at"])
+    _add_message(
+        case,
+        Message.Kind.NOTE,
+        actor,
+        body_text=_("Übergabe von %(source)s an %(target)s: %(note)s")
+        % {"source": source, "target": queue, "note": note.strip()},
+    )
+    return case
+
+
+def text_module_values(case: Case, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    partner = case.partner
+    values = {"vorgang": case.number}
+    if partner is not None:
+        values |= {
+            "anrede": salutation_line(
+                partner.salutation, partner.family_name, partner.display_name
+            ),
+            "vorname": partner.first_name,
+            "nachname": partner.family_name,
+            "name": partner.display_name,
+            "kundennummer": partner.number,
+        }
+    else:
+        values["anrede"] = salutation_line("", "", "")
+    return values | dict(extra or {})
+
+
+def render_text_module(
+    *, case: Case, module: TextModule, extra: Mapping[str, str] | None = None
+) -> tuple[str, list[str]]:
+    return fill_placeholders(module.body, text_module_values(case, extra))
+
+
+def touch_viewer(*, case: Case, user: User, composing: bool = False) -> list[CaseViewer]:
+    """Record that `user` has the case open; return the others who have it open too."""
+    now = timezone.now()
+    CaseViewer.objects.update_or_create(
+        case=case, user=user, defaults={"seen_at": now, "composing": composing}
+    )
+    fresh = now - datetime.timedelta(seconds=VIEWER_FRESH_SECONDS)
+    return list(
+        CaseViewer.objects.filter(case=case, seen_at__gte=fresh)
+        .exclude(user=user)
+        .select_related("user")
+    )

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from kc.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("neu/", views.case_create, name="create"),
+    path("<str:number>/", views.case_detail, name="detail"),
+    path("<str:number>/schreiben/", views.case_compose, name="compose"),
+    path("<str:number>/status/", views.case_status, name="status"),
+    path("<str:number>/uebernehmen/", views.case_take, name="take"),
+    path("<str:number>/uebergeben/", views.case_hand_off, name="hand_off"),
+    path("<str:number>/anwesend/", views.case_presence, name="presence"),
+    path("<str:number>/textbaustein/", views.text_module_fill, name="text_module"),
+]

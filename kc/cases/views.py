@@ -1,0 +1,205 @@
+"""Case pages: the queue list, one case with its timeline and composer, handoffs.
+
+Views parse input, call kc.cases.services and render.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import BaseForm
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kc.cases import selectors, services
+from kc.cases.forms import CaseFilterForm, ComposerForm, HandOffForm, NewCaseForm, StatusForm
+from kc.cases.models import Case, TextModule
+from kc.core import audit
+from kc.core.http import StaffRequest
+from kc.core.validation import add_service_errors
+from kc.customers.models import BusinessPartner
+
+PAGE_SIZE = 50
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+@require_GET
+def case_list(request: StaffRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    cases = selectors.case_list(
+        queue_id=data["queue"].pk if data.get("queue") else None,
+        status=data.get("status") or "",
+        assignee=request.user if data.get("mine") else None,
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/case_list.html", {"form": form, "page": page})
+
+
+@login_required
+@permission_required("cases.add_case", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def case_create(request: StaffRequest) -> HttpResponse:
+    partner_id = request.GET.get("kunde", "")
+    partner = (
+        get_object_or_404(BusinessPartner, pk=int(partner_id)) if partner_id.isdigit() else None
+    )
+    form = NewCaseForm(request.POST or None, initial={"queue": _default_queue_id()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.open_case_with_note(
+                subject=data["subject"],
+                channel=data["channel"],
+                case_type=data["case_type"],
+                priority=data["priority"],
+                queue=data["queue"],
+                partner=partner,
+                note=data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("cases:detail", number=case.number)
+    return render(
+        request,
+        "cases/case_create.html",
+        {"form": form, "partner": partner},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _default_queue_id() -> int | None:
+    try:
+        return services.default_queue().pk
+    except ValidationError:
+        return None
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+@require_GET
+def case_detail(request: StaffRequest, number: str) -> HttpResponse:
+    case = get_object_or_404(
+        Case.objects.select_related("queue", "assignee", "partner"), number=number
+    )
+    if case.partner_id:
+        audit.record(
+            actor=request.user, action=audit.Action.READ, obj=case, partner_id=case.partner_id
+        )
+    return render(request, "cases/case_detail.html", _detail_context(case))
+
+
+def _detail_context(case: Case, **forms: BaseForm) -> dict[str, object]:
+    return {
+        "case": case,
+        "timeline": selectors.timeline(case),
+        "composer": forms.get("composer") or ComposerForm(),
+        "status_form": forms.get("status_form") or StatusForm(initial={"status": case.status}),
+        "handoff_form": forms.get("handoff_form") or HandOffForm(),
+        "text_modules": TextModule.objects.filter(active=True),
+    }
+
+
+@login_required
+@permission_required("cases.add_message", raise_exception=True)
+@require_POST
+def case_compose(request: StaffRequest, number: str) -> HttpResponse:
+    case = get_object_or_404(Case, number=number)
+    form = ComposerForm(request.POST)
+    if form.is_valid():
+        text, mode = form.cleaned_data["text"], form.cleaned_data["mode"]
+        try:
+            if mode == ComposerForm.Mode.REPLY:
+                services.reply_by_email(case=case, text=text, actor=request.user)
+                messages.success(request, _("Antwort liegt im Postausgang."))
+            else:
+                services.add_note(case=case, text=text, actor=request.user)
+                messages.success(request, _("Notiz gespeichert."))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("cases:detail", number=case.number)
+    return render(
+        request, "cases/case_detail.html", _detail_context(case, composer=form), status=400
+    )
+
+
+@login_required
+@permission_required("cases.change_case", raise_exception=True)
+@require_POST
+def case_status(request: StaffRequest, number: str) -> HttpResponse:
+    case = get_object_or_404(Case, number=number)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        services.change_status(case=case, status=form.cleaned_data["status"], actor=request.user)
+        return redirect("cases:detail", number=case.number)
+    return render(
+        request, "cases/case_detail.html", _detail_context(case, status_form=form), status=400
+    )
+
+
+@login_required
+@permission_required("cases.change_case", raise_exception=True)
+@require_POST
+def case_take(request: StaffRequest, number: str) -> HttpResponse:
+    case = get_object_or_404(Case, number=number)
+    services.assign(case=case, assignee=request.user, actor=request.user)
+    return redirect("cases:detail", number=case.number)
+
+
+@login_required
+@permission_required("cases.change_case", raise_exception=True)
+@require_POST
+def case_hand_off(request: StaffRequest, number: str) -> HttpResponse:
+    case = get_object_or_404(Case, number=number)
+    form = HandOffForm(request.POST)
+    if form.is_valid():
+        try:
+            services.hand_off(
+                case=case,
+                queue=form.cleaned_data["queue"],
+                owner=form.cleaned_data["owner"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Vorgang übergeben."))
+            return redirect("cases:detail", number=case.number)
+    return render(
+        request, "cases/case_detail.html", _detail_context(case, handoff_form=form), status=400
+    )
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+@require_POST
+def case_presence(request: StaffRequest, number: str) -> HttpResponse:
+    """HTMX heartbeat of an open case page; answers who else has the case open."""
+    case = get_object_or_404(Case, number=number)
+    others = services.touch_viewer(
+        case=case, user=request.user, composing=request.POST.get("composing") == "1"
+    )
+    return render(request, "cases/_presence.html", {"others": others})
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+@require_GET
+def text_module_fill(request: StaffRequest, number: str) -> HttpResponse:
+    """HTMX: the chosen text module with this case's placeholders filled in."""
+    case = get_object_or_404(Case.objects.select_related("partner"), number=number)
+    module_id = request.GET.get("module", "")
+    module = (
+        get_object_or_404(TextModule, pk=int(module_id), active=True)
+        if module_id.isdigit()
+        else None
+    )
+    text, missing = services.render_text_module(case=case, module=module) if module else ("", [])
+    return render(request, "cases/_composer_text.html", {"text": text, "missing": missing})
