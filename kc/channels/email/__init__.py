@@ -1,0 +1,1 @@
+"""E-mail channel: parse and sanitise mail, read an IMAP mailbox, send by SMTP."""
