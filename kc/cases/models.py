@@ -217,3 +217,97 @@ class CaseViewer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.case.number}"
+
+
+class Attachment(models.Model):
+    """A file that came with a message; agents open it only once clamd has passed it."""
+
+    class Scan(models.TextChoices):
+        PENDING = "pending", _("wird geprüft")
+        CLEAN = "clean", _("geprüft")
+        INFECTED = "infected", _("Schadsoftware gefunden")
+        FAILED = "failed", _("Prüfung fehlgeschlagen")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    filename = models.CharField(_("Dateiname"), max_length=255)
+    content_type = models.CharField(_("Dateityp"), max_length=100)
+    size = models.PositiveBigIntegerField(_("Größe (Bytes)"))
+    sha256 = models.CharField(max_length=64, db_index=True)
+    content_id = models.CharField(max_length=255, blank=True)
+    inline = models.BooleanField(default=False)
+    scan = models.CharField(
+        _("Virenprüfung"), max_length=10, choices=Scan.choices, default=Scan.PENDING
+    )
+    scan_detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Anhang")
+        verbose_name_plural = _("Anhänge")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def may_open(self) -> bool:
+        return self.scan == self.Scan.CLEAN
+
+
+class Call(models.Model):
+    """One phone call from the PBX's CTI events: the call journal."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("eingehend")
+        OUT = "out", _("ausgehend")
+
+    class State(models.TextChoices):
+        RINGING = "ringing", _("klingelt")
+        ANSWERED = "answered", _("im Gespräch")
+        ENDED = "ended", _("beendet")
+        MISSED = "missed", _("verpasst")
+
+    call_id = models.CharField(_("Anruf-ID"), max_length=100, unique=True)
+    direction = models.CharField(_("Richtung"), max_length=3, choices=Direction.choices)
+    from_number = models.CharField(_("Von"), max_length=40)
+    to_number = models.CharField(_("An"), max_length=40)
+    caller_e164 = models.CharField(max_length=20, blank=True, db_index=True)
+    pbx_queue = models.CharField(_("Warteschleife"), max_length=80, blank=True)
+    partner = models.ForeignKey(
+        BusinessPartner, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    state = models.CharField(
+        _("Zustand"), max_length=10, choices=State.choices, default=State.RINGING
+    )
+    cause = models.CharField(_("Grund"), max_length=40, blank=True)
+    started_at = models.DateTimeField(_("Beginn"), db_index=True)
+    answered_at = models.DateTimeField(_("Angenommen"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("Ende"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Anruf")
+        verbose_name_plural = _("Anrufe")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.from_number} → {self.to_number}"
+
+    @property
+    def wait_seconds(self) -> int | None:
+        until = self.answered_at or self.ended_at
+        return int((until - self.started_at).total_seconds()) if until else None
+
+    @property
+    def talk_seconds(self) -> int | None:
+        if self.answered_at and self.ended_at:
+            return int((self.ended_at - self.answered_at).total_seconds())
+        return None
