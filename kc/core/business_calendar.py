@@ -179,13 +179,13 @@ class BusinessCalendar:
     # --- moments and durations ------------------------------------------------------------
 
     def is_open(self, at: datetime) -> bool:
-        moment = _to_utc(at)
+        moment = as_utc(at)
         day = moment.astimezone(self.tz).date()
         return any(start <= moment < end for start, end in self._utc_intervals(day))
 
     def next_open(self, at: datetime) -> datetime:
         """The moment business time next runs: `at` itself (in the calendar's zone) if open."""
-        for start, _end in self._intervals_from(_to_utc(at)):
+        for start, _end in self._intervals_from(as_utc(at)):
             return start.astimezone(self.tz)
         raise AssertionError("unreachable: _intervals_from without `until` never ends")
 
@@ -198,7 +198,7 @@ class BusinessCalendar:
         if duration < timedelta(0):
             raise ValueError("business time to add must not be negative")
         remaining = duration
-        for begin, end in self._intervals_from(_to_utc(start)):
+        for begin, end in self._intervals_from(as_utc(start)):
             if remaining <= end - begin:
                 return (begin + remaining).astimezone(self.tz)
             remaining -= end - begin
@@ -206,7 +206,7 @@ class BusinessCalendar:
 
     def business_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Business time in [start, end); negative when end is before start."""
-        start_utc, end_utc = _to_utc(start), _to_utc(end)
+        start_utc, end_utc = as_utc(start), as_utc(end)
         if end_utc < start_utc:
             return -self.business_time_between(end, start)
         total = timedelta(0)
@@ -268,7 +268,7 @@ class BusinessCalendar:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _to_utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"an aware datetime is needed, got naive {moment}")
     return moment.astimezone(UTC)
