@@ -216,6 +216,24 @@ KC_UTILITY_NAME = env_str("KC_UTILITY_NAME", "Stadtwerke Musterstadt")
 KC_HOTLINE = env_str("KC_HOTLINE", "0800 1234 567")
 KC_DEFAULT_PHONE_REGION = env_str("KC_DEFAULT_PHONE_REGION", "DE")
 
+# --- Mail -----------------------------------------------------------------
+KC_MAIL_FROM = env_str("KC_MAIL_FROM", "kundenservice@stadtwerke-musterstadt.example")
+KC_MAIL_DOMAIN = env_str("KC_MAIL_DOMAIN", KC_MAIL_FROM.rpartition("@")[2])
+DEFAULT_FROM_EMAIL = KC_MAIL_FROM
+MAILERS = {
+    "default": {
+        "BACKEND": env_str("KC_MAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": env_str("KC_SMTP_HOST", "127.0.0.1"),
+            "port": env_int("KC_SMTP_PORT", 25),
+            "username": env_str("KC_SMTP_USER", ""),
+            "password": env_str("KC_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("KC_SMTP_STARTTLS", False),
+            "timeout": env_int("KC_SMTP_TIMEOUT", 30),
+        },
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,13 +1,16 @@
 """Every change to a case goes through here: opening, notes, replies, status, handoffs."""
 
 import datetime
+import uuid
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kc.cases import signals
 from kc.cases.models import Case, CaseViewer, Message, Queue, TextModule
 from kc.cases.text_modules import fill_placeholders, salutation_line
 from kc.core import audit
@@ -111,6 +114,14 @@ def add_note(*, case: Case, text: str, actor: User) -> Message:
 def reply_by_email(*, case: Case, text: str, actor: User) -> Message:
     """A reply to the customer: queued in the outbox, sent by the mail worker."""
     case = Case.objects.select_for_update().get(pk=case.pk)
+    message = queue_email(case=case, text=text, actor=actor)
+    _mark_answered(case, message.created_at)
+    return message
+
+
+@transaction.atomic
+def queue_email(*, case: Case, text: str, actor: User | None, automatic: bool = False) -> Message:
+    """An e-mail to the case's correspondent, threaded to the last mail we got from them."""
     recipient = case.partner.email if case.partner and case.partner.email else case.contact_email
     if not recipient:
         raise field_error(
@@ -118,6 +129,8 @@ def reply_by_email(*, case: Case, text: str, actor: User) -> Message:
         )
     if not text.strip():
         raise field_error("text", _("Die Antwort ist leer."), "empty_reply")
+    last_in = case.messages.filter(kind=Message.Kind.EMAIL_IN).exclude(message_id="").last()
+    references = f"{last_in.references} {last_in.message_id}".split() if last_in else []
     message = _add_message(
         case,
         Message.Kind.EMAIL_OUT,
@@ -126,9 +139,17 @@ def reply_by_email(*, case: Case, text: str, actor: User) -> Message:
         body_text=text.strip(),
         recipients=recipient,
         delivery=Message.Delivery.QUEUED,
+        automatic=automatic,
+        message_id=new_message_id(case),
+        in_reply_to=last_in.message_id if last_in else "",
+        references=" ".join(references[-10:]),
     )
-    _mark_answered(case, message.created_at)
+    transaction.on_commit(lambda: signals.email_queued.send(sender=Message, message_id=message.pk))
     return message
+
+
+def new_message_id(case: Case) -> str:
+    return f"<{case.number}.{uuid.uuid4().hex}@{settings.KC_MAIL_DOMAIN}>"
 
 
 def reply_subject(case: Case) -> str:
