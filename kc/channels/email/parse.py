@@ -113,7 +113,11 @@ def parse_message(raw: bytes, *, max_bytes: int = MAX_BYTES, size: int | None = 
         defects.append(f"unparsable: {type(exc).__name__}")
         msg = _parse_headers_only(raw, defects)
         return _build(msg, digest, real_size, defects)
-    return _build(msg, digest, real_size, defects, with_body=True)
+    try:
+        return _build(msg, digest, real_size, list(defects), with_body=True)
+    except Exception as exc:  # noqa: BLE001  (e.g. RecursionError on absurd nesting)
+        defects.append(f"body unreadable: {type(exc).__name__}")
+        return _build(_parse_headers_only(raw, defects), digest, real_size, defects)
 
 
 def _parse_headers_only(raw: bytes, defects: list[str]) -> Message:
@@ -250,7 +254,7 @@ def _date(msg: Message, defects: list[str]) -> datetime | None:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         defects.append("unparsable Date header")
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -272,3 +272,20 @@ def test_date_offsets_are_kept():
 )
 def test_safe_filename(name, ctype, expected):
     assert safe_filename(name, ctype) == expected
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        b"".join(
+            f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n'.encode()
+            for i in range(3000)
+        ),
+        b"Content-Type: message/rfc822\r\n\r\n" * 3000,
+    ],
+)
+def test_absurd_nesting_falls_back_to_headers(nested):
+    raw = b"From: a@example.com\r\nSubject: tief\r\n" + nested + b"Subject: x\r\n\r\nhallo\r\n"
+    mail = parse_message(raw)
+    assert mail.subject == "tief"
+    assert any("RecursionError" in d for d in mail.defects)
