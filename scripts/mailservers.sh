@@ -37,10 +37,18 @@ install_dovecot() {
         echo "mailservers: dovecot is missing and only root can install it" >&2
         return 1
     fi
-    echo "mailservers: installing dovecot-imapd" >&2
-    # policy-rc.d (where present) keeps the package from starting a system-wide Dovecot.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >&2 \
-        || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >&2; }
+    # Parallel test workers (xdist) all start servers: one installs, the others wait.
+    exec 9>/tmp/kc-mailservers-install.lock
+    flock 9
+    if ! command -v dovecot >/dev/null 2>&1 && [[ ! -x /usr/sbin/dovecot ]]; then
+        echo "mailservers: installing dovecot-imapd" >&2
+        # policy-rc.d (where present) keeps the package from starting a system-wide Dovecot.
+        local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
+        DEBIAN_FRONTEND=noninteractive "${apt[@]}" install dovecot-imapd >&2 \
+            || { "${apt[@]}" update >&2 && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install dovecot-imapd >&2; }
+    fi
+    flock -u 9
+    exec 9>&-
 }
 
 wait_port() {  # port pidfile name
