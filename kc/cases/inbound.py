@@ -103,8 +103,8 @@ def receive_email(mail: InboundEmail, *, own_addresses: frozenset[str] = frozens
             received_at=mail.received_at,
         )
     message = _store_message(case, mail)
-    if not new_case and case.status != Case.Status.NEW:
-        Case.objects.filter(pk=case.pk).update(status=Case.Status.OPEN, resolved_at=None)
+    if not new_case:
+        services.customer_replied(case=case)
     ack = None
     if new_case and may_acknowledge(mail, own_addresses):
         ack = _acknowledge(case)

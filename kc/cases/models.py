@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kc.core.models import Team
+from kc.core.models import CalendarSetting, Team
 from kc.customers.models import BusinessPartner
 
 
@@ -36,6 +36,14 @@ class Queue(models.Model):
     name = models.CharField(_("Name"), max_length=80, unique=True)
     team = models.ForeignKey(Team, verbose_name=_("Team"), on_delete=models.PROTECT)
     is_default = models.BooleanField(_("Eingang für Neues"), default=False)
+    calendar = models.ForeignKey(
+        CalendarSetting,
+        verbose_name=_("Geschäftskalender"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("Leer: der Standardkalender."),
+    )
 
     class Meta:
         verbose_name = _("Warteschlange")
@@ -311,3 +319,37 @@ class Call(models.Model):
         if self.answered_at and self.ended_at:
             return int((self.ended_at - self.answered_at).total_seconds())
         return None
+
+
+class SlaTarget(models.Model):
+    """First-response and resolution targets of a case type, in business minutes."""
+
+    case_type = models.CharField(_("Art"), max_length=24, choices=CaseType.choices, unique=True)
+    first_response_minutes = models.PositiveIntegerField(
+        _("Erste Antwort (Minuten)"), null=True, blank=True
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("Erledigung (Minuten)"), null=True, blank=True
+    )
+    at_risk_percent = models.PositiveSmallIntegerField(_("Warnung ab Rest (%)"), default=20)
+
+    class Meta:
+        verbose_name = _("SLA-Ziel")
+        verbose_name_plural = _("SLA-Ziele")
+
+    def __str__(self) -> str:
+        return self.get_case_type_display()
+
+
+class CasePause(models.Model):
+    """A span in which the case waited for the customer: the resolution clock stops."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.started_at:%d.%m.%Y %H:%M}"

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kc.cases import signals
-from kc.cases.models import Case, CaseViewer, Message, Queue, TextModule
+from kc.cases import signals, sla
+from kc.cases.models import Case, CasePause, CaseViewer, Message, Queue, TextModule
 from kc.cases.text_modules import fill_placeholders, salutation_line
 from kc.core import audit
 from kc.core.models import User
@@ -58,6 +58,7 @@ def open_case(
     )
     case.full_clean()
     case.save()
+    refresh_due_dates(case)
     audit.record(
         actor=actor,
         action=audit.Action.CREATE,
@@ -160,13 +161,31 @@ def reply_subject(case: Case) -> str:
 
 
 def _mark_answered(case: Case, at: datetime.datetime) -> None:
-    updates: dict[str, object] = {}
     if case.first_response_at is None:
-        updates["first_response_at"] = at
+        case.first_response_at = at
     if case.status == Case.Status.NEW:
-        updates["status"] = Case.Status.OPEN
-    if updates:
-        Case.objects.filter(pk=case.pk).update(**updates)
+        case.status = Case.Status.OPEN
+    case.save(update_fields=["first_response_at", "status", "updated_at"])
+    refresh_due_dates(case)
+
+
+def refresh_due_dates(case: Case) -> None:
+    """Store the SLA due dates on the case, so lists can sort and filter by them."""
+    case.first_response_due, case.resolution_due = sla.due_dates(case, timezone.now())
+    Case.objects.filter(pk=case.pk).update(
+        first_response_due=case.first_response_due, resolution_due=case.resolution_due
+    )
+
+
+def _track_pause(case: Case, now: datetime.datetime) -> None:
+    """Waiting for the customer stops the resolution clock; any other status runs it."""
+    waiting = case.status == Case.Status.WAITING_CUSTOMER
+    open_pause = case.pauses.filter(ended_at__isnull=True).first()
+    if waiting and open_pause is None:
+        CasePause.objects.create(case=case, started_at=now)
+    elif not waiting and open_pause is not None:
+        open_pause.ended_at = now
+        open_pause.save(update_fields=["ended_at"])
 
 
 @transaction.atomic
@@ -181,12 +200,27 @@ def change_status(*, case: Case, status: str, actor: User, note: str = "") -> Ca
     now = timezone.now()
     case.resolved_at = now if status in (Case.Status.RESOLVED, Case.Status.CLOSED) else None
     case.save(update_fields=["status", "resolved_at", "updated_at"])
+    _track_pause(case, now)
+    refresh_due_dates(case)
     _add_message(
         case,
         Message.Kind.STATUS,
         actor,
         body_text=f"{before} → {case.get_status_display()}" + (f"\n{note}" if note else ""),
     )
+    return case
+
+
+@transaction.atomic
+def customer_replied(*, case: Case) -> Case:
+    """The customer wrote again: a waiting or finished case is open again, its clock runs."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status in (Case.Status.NEW, Case.Status.OPEN):
+        return case
+    case.status, case.resolved_at = Case.Status.OPEN, None
+    case.save(update_fields=["status", "resolved_at", "updated_at"])
+    _track_pause(case, timezone.now())
+    refresh_due_dates(case)
     return case
 
 

@@ -130,3 +130,35 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname}:{self.pid}"
+
+
+class CalendarSetting(models.Model):
+    """A business calendar kept in the database (see kc.core.business_calendar for the format)."""
+
+    name = models.CharField(_("Name"), max_length=80, unique=True)
+    config = models.JSONField(_("Einstellungen"), default=dict)
+    is_default = models.BooleanField(_("Standard"), default=False)
+
+    class Meta:
+        verbose_name = _("Geschäftskalender")
+        verbose_name_plural = _("Geschäftskalender")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="calendar_one_default",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from kc.core.business_calendar import BusinessCalendar
+
+        try:
+            BusinessCalendar.from_config(self.config)
+        except ValueError as exc:
+            raise ValidationError({"config": str(exc)}) from exc
