@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kc.supply",
     "kc.cases",
     "kc.desk",
+    "kc.api",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,7 @@ STORAGES = {
 KC_UTILITY_NAME = env_str("KC_UTILITY_NAME", "Stadtwerke Musterstadt")
 KC_HOTLINE = env_str("KC_HOTLINE", "0800 1234 567")
 KC_DEFAULT_PHONE_REGION = env_str("KC_DEFAULT_PHONE_REGION", "DE")
+KC_CTI_BLOCKED_NUMBERS = env_list("KC_CTI_BLOCKED_NUMBERS", [])
 
 # --- Mail -----------------------------------------------------------------
 KC_MAIL_FROM = env_str("KC_MAIL_FROM", "kundenservice@stadtwerke-musterstadt.example")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kc.api.api import api
 from kc.core import views as core_views
 
 urlpatterns = [
@@ -8,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("vorgaenge/", include("kc.cases.urls")),
     path("", include("kc.desk.urls")),
 ]

@@ -22,10 +22,6 @@ def is_missed(*, direction: str, answered: bool) -> bool:
     return direction == "in" and not answered
 
 
-def callback_subject(number: str) -> str:
-    return f"Rückruf: {number}"
-
-
 def is_blocked(e164: str, blocked_e164: Iterable[str]) -> bool:
     return bool(e164) and e164 in set(blocked_e164)
 

@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from kc.api.models import CtiToken
+from kc.api.services import set_new_secret
+
+
+@admin.register(CtiToken)
+class CtiTokenAdmin(admin.ModelAdmin[CtiToken]):
+    """Shows a token's first characters only; the full value is shown once, on creation."""
+
+    list_display = ["name", "prefix", "active", "created_at"]
+    list_filter = ["active"]
+    fields = ["name", "active", "prefix", "created_at"]
+    readonly_fields = ["prefix", "created_at"]
+
+    def save_model(self, request: HttpRequest, obj: CtiToken, form: Any, change: bool) -> None:
+        raw = "" if change else set_new_secret(obj)
+        super().save_model(request, obj, form, change)
+        if raw:
+            messages.warning(
+                request,
+                _(
+                    "Neues CTI-Token, es wird nur jetzt angezeigt. "
+                    "Adresse für die Telefonanlage: /api/v1/cti/%(token)s"
+                )
+                % {"token": raw},
+            )
