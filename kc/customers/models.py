@@ -93,11 +93,15 @@ class BusinessPartner(models.Model):
         verbose_name = _("Geschäftspartner")
         verbose_name_plural = _("Geschäftspartner")
         indexes = [
-            models.Index(fields=["name_key", "first_name_key"], name="bp_name_key"),
+            # Name search reads both in name order and stops at the limit.
+            models.Index(fields=["name_key", "first_name_key", "number"], name="bp_name_order"),
             models.Index(
                 fields=["name_key"], name="bp_name_prefix", opclasses=["text_pattern_ops"]
             ),
-            models.Index(fields=["phonetic_key"], name="bp_phonetic"),
+            models.Index(
+                fields=["phonetic_key", "name_key", "first_name_key", "number"],
+                name="bp_phonetic_order",
+            ),
             models.Index(fields=["email_key"], name="bp_email"),
             models.Index(fields=["phone_key"], name="bp_phone"),
             models.Index(fields=["mobile_key"], name="bp_mobile"),

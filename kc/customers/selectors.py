@@ -15,7 +15,6 @@ from enum import StrEnum
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Collate
 
 from kc.core.text import prefix_upper_bound
 from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
@@ -49,6 +48,8 @@ class PartnerMatch:
     partner_id: int
     field: MatchField
     value: str
+    # Name order (name key, first-name key, number) where the lookup read it.
+    sort_key: tuple[str, str, str] = ("", "", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,27 +94,21 @@ def partners_by_number(number: str, *, limit: int) -> list[PartnerMatch]:
     return dedupe(matches, limit)
 
 
-def _name_order() -> list[str | Collate]:
-    """Name order. On PostgreSQL in the "C" collation, which no index provides: else the
-    planner may walk bp_name_key in name order, filtering (prefix OR phonetic) row by row
-    through most of the table, instead of combining both indexes and sorting the few hits.
-    Keys are ASCII, so the order is the same."""
-    if connection.vendor == "postgresql":
-        return [Collate("name_key", "C"), Collate("first_name_key", "C"), "number"]
-    return ["name_key", "first_name_key", "number"]
+NAME_ORDER = ("name_key", "first_name_key", "number")
 
 
 def _name_matches(qs: QuerySet[BusinessPartner], name_key: str, limit: int) -> list[PartnerMatch]:
-    rows = qs.order_by(*_name_order()).values_list(
-        "pk", "name_key", "last_name", "organisation_name"
+    rows = qs.order_by(*NAME_ORDER).values_list(
+        "pk", "name_key", "last_name", "organisation_name", "first_name_key", "number"
     )[:limit]
     return [
         PartnerMatch(
             pk,
             MatchField.NAME if key.startswith(name_key) else MatchField.NAME_PHONETIC,
             organisation or last,
+            sort_key=(key, first, number),
         )
-        for pk, key, last, organisation in rows
+        for pk, key, last, organisation, first, number in rows
     ]
 
 
@@ -122,17 +117,22 @@ def partners_by_name(name_key: str, first_name_key: str = "", *, limit: int) -> 
 
     Phonetic matching compares the whole code (Meier finds Mayer, not Meierhof), and
     only for words of three letters or more, where the code says something.
+    Prefix and phonetic hits are read as two queries, each in the order of its own
+    index so it stops at the limit (a common name has thousands of rows), then merged.
     """
     if not name_key:
         return []
-    condition = prefix_q("name_key", name_key)
+    queries = [BusinessPartner.objects.filter(prefix_q("name_key", name_key))]
     code = cologne_phonetic(name_key) if len(name_key) >= 3 else ""
     if code:
-        condition |= Q(phonetic_key=code)
-    qs = BusinessPartner.objects.filter(condition)
+        queries.append(BusinessPartner.objects.filter(phonetic_key=code))
     if first_name_key:
-        qs = qs.filter(prefix_q("first_name_key", first_name_key))
-    return _name_matches(qs, name_key, limit)
+        queries = [qs.filter(prefix_q("first_name_key", first_name_key)) for qs in queries]
+    merged = sorted(
+        (match for qs in queries for match in _name_matches(qs, name_key, limit)),
+        key=lambda match: match.sort_key,
+    )
+    return dedupe(merged, limit)
 
 
 def partners_by_address(street: str, house_number: str, *, limit: int) -> list[PartnerMatch]:
