@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kc.desk import views
+from kc.desk import screenpop, views
 
 app_name = "desk"
 
@@ -21,4 +21,7 @@ urlpatterns = [
         name="reading_create",
     ),
     path("protokoll/", views.audit_log, name="audit_log"),
+    path("anrufe/aktuell/", screenpop.screenpop, name="screenpop"),
+    path("anrufe/", screenpop.call_journal, name="call_journal"),
+    path("anrufe/<int:call_id>/notiz/", screenpop.call_note, name="call_note"),
 ]
