@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kc.customers",
     "kc.supply",
     "kc.cases",
+    "kc.channels",
     "kc.desk",
     "kc.api",
 ]
@@ -222,16 +223,38 @@ KC_CTI_BLOCKED_NUMBERS = env_list("KC_CTI_BLOCKED_NUMBERS", [])
 KC_MAIL_FROM = env_str("KC_MAIL_FROM", "kundenservice@stadtwerke-musterstadt.example")
 KC_MAIL_DOMAIN = env_str("KC_MAIL_DOMAIN", KC_MAIL_FROM.rpartition("@")[2])
 DEFAULT_FROM_EMAIL = KC_MAIL_FROM
+# Further addresses of ours: mail from them is never acknowledged (no loops).
+KC_MAIL_OWN_ADDRESSES = env_list("KC_MAIL_OWN_ADDRESSES", [])
+KC_IMAP = {
+    "host": env_str("KC_IMAP_HOST", ""),  # empty: fetch_mail has no mailbox to read
+    "port": env_int("KC_IMAP_PORT", 993),
+    "security": env_str("KC_IMAP_SECURITY", "ssl"),  # ssl, starttls or plain
+    "user": env_str("KC_IMAP_USER", ""),
+    "password": env_str("KC_IMAP_PASSWORD", ""),
+    "folder": env_str("KC_IMAP_FOLDER", "INBOX"),
+    "processed_keyword": env_str("KC_IMAP_PROCESSED_KEYWORD", "KundencenterDone") or None,
+    "processed_folder": env_str("KC_IMAP_PROCESSED_FOLDER", "") or None,
+}
+KC_SMTP = {
+    "host": env_str("KC_SMTP_HOST", "127.0.0.1"),
+    "port": env_int("KC_SMTP_PORT", 25),
+    "security": env_str("KC_SMTP_SECURITY", "plain"),  # ssl, starttls or plain
+    "user": env_str("KC_SMTP_USER", ""),
+    "password": env_str("KC_SMTP_PASSWORD", ""),
+    "timeout": env_int("KC_SMTP_TIMEOUT", 30),
+}
+# Django's own mail (e.g. password reset) takes the same relay.
 MAILERS = {
     "default": {
         "BACKEND": env_str("KC_MAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
         "OPTIONS": {
-            "host": env_str("KC_SMTP_HOST", "127.0.0.1"),
-            "port": env_int("KC_SMTP_PORT", 25),
-            "username": env_str("KC_SMTP_USER", ""),
-            "password": env_str("KC_SMTP_PASSWORD", ""),
-            "use_tls": env_bool("KC_SMTP_STARTTLS", False),
-            "timeout": env_int("KC_SMTP_TIMEOUT", 30),
+            "host": KC_SMTP["host"],
+            "port": KC_SMTP["port"],
+            "username": KC_SMTP["user"],
+            "password": KC_SMTP["password"],
+            "use_tls": KC_SMTP["security"] == "starttls",
+            "use_ssl": KC_SMTP["security"] == "ssl",
+            "timeout": KC_SMTP["timeout"],
         },
     }
 }

@@ -151,6 +151,7 @@ class Message(models.Model):
     class Delivery(models.TextChoices):
         NONE = "", _("–")
         QUEUED = "queued", _("wartet auf Versand")
+        SENDING = "sending", _("wird versendet")
         SENT = "sent", _("versendet")
         FAILED = "failed", _("Versand gescheitert")
 
@@ -178,6 +179,8 @@ class Message(models.Model):
     )
     delivery_detail = models.CharField(max_length=300, blank=True)
     send_attempts = models.PositiveSmallIntegerField(default=0)
+    # Set when a worker claims the message for sending; a stale claim is taken back.
+    send_claimed_at = models.DateTimeField(null=True, blank=True)
     automatic = models.BooleanField(_("Automatisch"), default=False)
 
     class Meta:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,7 +150,7 @@ def queue_email(*, case: Case, text: str, actor: User | None, automatic: bool = 
 
 
 def new_message_id(case: Case) -> str:
-    return f"<{case.number}.{uuid.uuid4().hex}@{settings.KC_MAIL_DOMAIN}>"
+    return f"<{case.number}.{uuid.uuid4().hex[:16]}@{settings.KC_MAIL_DOMAIN}>"
 
 
 def reply_subject(case: Case) -> str:
@@ -295,4 +295,65 @@ def touch_viewer(*, case: Case, user: User, composing: bool = False) -> list[Cas
         CaseViewer.objects.filter(case=case, seen_at__gte=fresh)
         .exclude(user=user)
         .select_related("user")
+    )
+
+
+# --- outbox: the delivery state of outgoing e-mail -------------------------------------
+
+# A claim older than this belongs to a worker that died while sending.
+SEND_CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+MAX_SEND_ATTEMPTS = 6
+
+
+def claim_for_sending(message_id: int) -> Message | None:
+    """Take a queued mail for one worker (a conditional UPDATE: only one wins)."""
+    now = timezone.now()
+    stale = now - SEND_CLAIM_TIMEOUT
+    claimed = (
+        Message.objects.filter(
+            pk=message_id,
+            kind=Message.Kind.EMAIL_OUT,
+        )
+        .filter(
+            models.Q(delivery=Message.Delivery.QUEUED)
+            | models.Q(delivery=Message.Delivery.SENDING, send_claimed_at__lt=stale)
+        )
+        .update(
+            delivery=Message.Delivery.SENDING,
+            send_claimed_at=now,
+            send_attempts=models.F("send_attempts") + 1,
+        )
+    )
+    if not claimed:
+        return None
+    return Message.objects.select_related("case").get(pk=message_id)
+
+
+def mark_sent(message: Message) -> None:
+    Message.objects.filter(pk=message.pk, delivery=Message.Delivery.SENDING).update(
+        delivery=Message.Delivery.SENT, delivery_detail="", send_claimed_at=None
+    )
+
+
+def mark_send_failed(message: Message, detail: str) -> bool:
+    """Back to the queue for another try, or failed for good; True when it will be retried."""
+    retry = message.send_attempts < MAX_SEND_ATTEMPTS
+    Message.objects.filter(pk=message.pk, delivery=Message.Delivery.SENDING).update(
+        delivery=Message.Delivery.QUEUED if retry else Message.Delivery.FAILED,
+        delivery_detail=detail[:300],
+        send_claimed_at=None,
+    )
+    return retry
+
+
+def queued_email_ids() -> list[int]:
+    """Mails waiting in the outbox, and those whose sender died (for the periodic sweep)."""
+    stale = timezone.now() - SEND_CLAIM_TIMEOUT
+    return list(
+        Message.objects.filter(kind=Message.Kind.EMAIL_OUT)
+        .filter(
+            models.Q(delivery=Message.Delivery.QUEUED)
+            | models.Q(delivery=Message.Delivery.SENDING, send_claimed_at__lt=stale)
+        )
+        .values_list("pk", flat=True)
     )

@@ -1,7 +1,21 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import transaction
 
 
 class ChannelsConfig(AppConfig):
     name = "kc.channels"
     label = "channels"
     verbose_name = "Kanäle"
+
+    def ready(self) -> None:
+        from kc.cases.signals import email_queued
+
+        email_queued.connect(_enqueue_send, dispatch_uid="kc-channels-send-email")
+
+
+def _enqueue_send(sender: Any, message_id: int, **kwargs: Any) -> None:
+    from kc.channels.tasks import send_email
+
+    transaction.on_commit(lambda: send_email.enqueue(message_id))

@@ -48,13 +48,14 @@ def build_message(
     auto_submitted: str | None = None,
     msgid_domain: str = "kundencenter.invalid",
     attachments: Sequence[OutgoingAttachment] = (),
+    message_id: str | None = None,
 ) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = formataddr((from_name, from_addr)) if from_name else from_addr
     msg["To"] = ", ".join(to)
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
-    msg["Message-ID"] = make_msgid(domain=msgid_domain)
+    msg["Message-ID"] = message_id or make_msgid(domain=msgid_domain)
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
     refs = [*references, *([in_reply_to] if in_reply_to and in_reply_to not in references else [])]

@@ -1,0 +1,64 @@
+"""Send queued case e-mails over SMTP. Only one worker can claim a mail; failures retry."""
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from kc.cases import services
+from kc.cases.models import Message
+from kc.channels.email.smtp import SmtpConfig, build_message, send_message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sent: bool
+    retry: bool = False
+
+
+def smtp_config() -> SmtpConfig:
+    options: dict[str, Any] = settings.KC_SMTP
+    security = options["security"]
+    if security not in ("ssl", "starttls", "plain"):
+        raise ImproperlyConfigured("KC_SMTP_SECURITY must be ssl, starttls or plain")
+    return SmtpConfig(
+        host=options["host"],
+        port=options["port"],
+        security=security,
+        user=options["user"],
+        password=options["password"],
+        timeout=options["timeout"],
+    )
+
+
+def send_queued_email(message_id: int, config: SmtpConfig | None = None) -> SendResult:
+    message = services.claim_for_sending(message_id)
+    if message is None:
+        return SendResult(sent=False)  # sent already, or another worker has it
+    mail = build_message(
+        from_addr=settings.KC_MAIL_FROM,
+        from_name=settings.KC_UTILITY_NAME,
+        to=[message.recipients],
+        subject=message.subject,
+        text=message.body_text,
+        in_reply_to=message.in_reply_to or None,
+        references=message.references.split(),
+        auto_submitted="auto-replied" if message.automatic else None,
+        message_id=message.message_id,
+    )
+    try:
+        send_message(config or smtp_config(), mail, envelope_from=settings.KC_MAIL_FROM)
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("sending message %s failed: %s", message.pk, exc)
+        return SendResult(sent=False, retry=services.mark_send_failed(message, str(exc)))
+    services.mark_sent(message)
+    return SendResult(sent=True)
+
+
+def is_queued(message_id: int) -> bool:
+    return Message.objects.filter(pk=message_id, delivery=Message.Delivery.QUEUED).exists()
