@@ -125,6 +125,16 @@ TASKS = {
     }
 }
 
+# Periodic tasks, enqueued by `manage.py scheduler` (one run per interval, any number of
+# schedulers): name -> task path and interval in seconds.
+KC_PERIODIC_TASKS = {
+    "fetch_mail": {
+        "task": "kc.channels.tasks.fetch_mail",
+        "every": env_int("KC_MAIL_POLL_SECONDS", 60),
+    },
+    "sweep_outbox": {"task": "kc.channels.tasks.sweep_outbox", "every": 300},
+}
+
 # --- Cache (rate limits) --------------------------------------------------
 CACHES = {
     "default": {

@@ -35,17 +35,21 @@ fi
 
 "$py" manage.py worker &
 worker_pid=$!
+"$py" manage.py scheduler &
+scheduler_pid=$!
 stop_worker() {
-    if kill -0 "$worker_pid" 2>/dev/null; then
-        echo "run: stopping worker (pid $worker_pid)"
-        kill -TERM "$worker_pid" 2>/dev/null || true
-        wait "$worker_pid" 2>/dev/null || true
-    fi
+    for pid in "$worker_pid" "$scheduler_pid"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "run: stopping pid $pid"
+            kill -TERM "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
 }
 trap stop_worker EXIT
 trap 'exit 130' INT TERM
 
 echo
-echo "run: Kundencenter on http://$host:$port/  (worker pid $worker_pid; Ctrl-C stops both)"
+echo "run: Kundencenter on http://$host:$port/  (worker pid $worker_pid, scheduler pid $scheduler_pid; Ctrl-C stops all)"
 echo
 "$py" manage.py runserver "$host:$port"

@@ -6,6 +6,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from kc.cases import services as case_services
+from kc.channels.email.ingest import configured_mailbox, ingest_mailbox, own_addresses
 from kc.channels.email.outbox import send_queued_email
 
 # Waits before the 2nd, 3rd, ... try of a failed send.
@@ -30,3 +31,12 @@ def sweep_outbox() -> int:
     for message_id in ids:
         send_email.enqueue(message_id)
     return len(ids)
+
+
+@task()
+def fetch_mail() -> int:
+    """Poll the configured mailbox; returns the number of mails stored."""
+    config = configured_mailbox()
+    if config is None:
+        return 0
+    return ingest_mailbox(config, own_addresses=own_addresses()).stored

@@ -162,3 +162,19 @@ class CalendarSetting(models.Model):
             BusinessCalendar.from_config(self.config)
         except ValueError as exc:
             raise ValidationError({"config": str(exc)}) from exc
+
+
+class PeriodicJob(models.Model):
+    """When a periodic task is next due; schedulers claim it with a conditional UPDATE,
+    so with several machines each run is enqueued once."""
+
+    name = models.CharField(max_length=80, unique=True)
+    next_run_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Wiederkehrende Aufgabe")
+        verbose_name_plural = _("Wiederkehrende Aufgaben")
+
+    def __str__(self) -> str:
+        return self.name

@@ -10,7 +10,10 @@ kc.cases.inbound.
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +34,20 @@ class IngestReport:
     duplicates: int = 0
     already_done: int = 0
     failed: list[str] = field(default_factory=list)
+
+
+def configured_mailbox() -> ImapConfig | None:
+    """The mailbox of settings.KC_IMAP, or None when no host is set."""
+    options: dict[str, Any] = settings.KC_IMAP
+    if not options["host"]:
+        return None
+    if options["security"] not in ("ssl", "starttls", "plain"):
+        raise ImproperlyConfigured("KC_IMAP_SECURITY must be ssl, starttls or plain")
+    return ImapConfig(**options)
+
+
+def own_addresses() -> frozenset[str]:
+    return frozenset(a.lower() for a in [settings.KC_MAIL_FROM, *settings.KC_MAIL_OWN_ADDRESSES])
 
 
 def mailbox_name(config: ImapConfig) -> str:

@@ -4,10 +4,11 @@ from email import message_from_bytes
 
 import pytest
 
-from kc.cases.inbound import ACK_MODULE_TITLE
+from kc.cases.inbound import ACK_MODULE_TITLE, receive_email
 from kc.cases.models import Case, Message
 from kc.cases.tests.factories import QueueFactory, TextModuleFactory
 from kc.channels.email import ingest, outbox
+from kc.channels.email.imap import ImapMailbox
 from kc.channels.models import ProcessedMail
 from kc.channels.tests.conftest import append
 from kc.customers.tests.factories import BusinessPartnerFactory
@@ -53,7 +54,7 @@ def test_crash_after_commit_before_mark_loses_and_doubles_nothing(  # type: igno
     def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise ConnectionResetError("worker killed")
 
-    monkeypatch.setattr(ingest.ImapMailbox, "mark_processed", crash)
+    monkeypatch.setattr(ImapMailbox, "mark_processed", crash)
     with pytest.raises(ConnectionResetError):
         ingest.ingest_mailbox(config, own_addresses=OWN)
     monkeypatch.undo()
@@ -68,14 +69,14 @@ def test_crash_before_commit_keeps_the_mail_for_the_next_run(  # type: ignore[no
 ) -> None:
     append(mail_servers, imap_folder, mail(4), mail(5))
     config = mail_servers.imap_config(folder=imap_folder)
-    real = ingest.receive_email
+    real = receive_email
 
     def flaky(parsed, **kwargs):  # type: ignore[no-untyped-def]
         if parsed.subject == "Anfrage 4":
             raise RuntimeError("database went away")
         return real(parsed, **kwargs)
 
-    monkeypatch.setattr(ingest, "receive_email", flaky)
+    monkeypatch.setattr("kc.channels.email.ingest.receive_email", flaky)
     report = ingest.ingest_mailbox(config, own_addresses=OWN)
     assert report.stored == 1 and len(report.failed) == 1
     assert not Case.objects.filter(subject="Anfrage 4").exists()
@@ -128,3 +129,27 @@ def test_unreachable_relay_retries_then_fails(queue) -> None:  # type: ignore[no
     assert [r.retry for r in results] == [True] * (services.MAX_SEND_ATTEMPTS - 1) + [False]
     message.refresh_from_db()
     assert message.delivery == Message.Delivery.FAILED and message.delivery_detail
+
+
+def test_fetch_mail_command(mail_servers, imap_folder, queue, settings) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    settings.KC_IMAP = {**settings.KC_IMAP, "host": ""}
+    with pytest.raises(CommandError):
+        call_command("fetch_mail")
+    config = mail_servers.imap_config(folder=imap_folder)
+    settings.KC_IMAP = {
+        **settings.KC_IMAP,
+        "host": config.host,
+        "port": config.port,
+        "security": "plain",
+        "user": config.user,
+        "password": config.password,
+        "folder": imap_folder,
+    }
+    append(mail_servers, imap_folder, mail(9))
+    out = StringIO()
+    call_command("fetch_mail", stdout=out)
+    assert "1 fetched, 1 stored (1 new cases)" in out.getvalue()
