@@ -43,7 +43,12 @@ def test_screen_pop_for_the_answering_agent(page: Page, base_url: str) -> None:
         "direction": "in",
     }
     assert page.request.post(url, data=new_call).json() == {}
-    answer = {"event": "answer", "callId": "e2e-1", "user": "agent", "direction": "in"}
+    answer: dict[str, str | float | bool] = {
+        "event": "answer",
+        "callId": "e2e-1",
+        "user": "agent",
+        "direction": "in",
+    }
     assert page.request.post(url, form=answer).ok
 
     expect(pop).to_contain_text("Quastenberg", timeout=8_000)

@@ -19,6 +19,9 @@ SESSION_SEEN_KEY = "kc_session_seen"
 # Refresh the idle clock at most once a minute: a session write per request
 # would cost a database commit on every page.
 SESSION_TOUCH_SECONDS = 60
+# Pages send this header on their automatic polls (hx-headers), which must not keep an
+# unattended session alive.
+POLL_HEADER = "X-KC-Poll"
 
 
 class SessionLifetimeMiddleware:
@@ -39,6 +42,8 @@ class SessionLifetimeMiddleware:
                 or now - seen > settings.SESSION_IDLE_TIMEOUT
             ):
                 session.flush()
+            elif request.headers.get(POLL_HEADER):
+                pass  # background polling (screen pop, presence) is not activity
             elif now - seen >= SESSION_TOUCH_SECONDS or SESSION_SEEN_KEY not in session:
                 session[SESSION_SEEN_KEY] = now  # saves the session, renewing its expiry
         return self.get_response(request)

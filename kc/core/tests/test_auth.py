@@ -103,6 +103,12 @@ def test_session_ends_after_idle_time(client: Client, settings, agent) -> None: 
     # Activity within the idle window renews it ...
     assert client.get(reverse("desk:home")).status_code == 200
     assert time.time() - client.session[SESSION_SEEN_KEY] < 5
+    # Background polls of an open page are no activity.
+    session = client.session
+    session[SESSION_SEEN_KEY] = time.time() - 600
+    session.save()
+    client.get(reverse("desk:home"), headers={"X-KC-Poll": "1"})
+    assert time.time() - client.session[SESSION_SEEN_KEY] >= 600
     # ... and a longer pause ends the login.
     session = client.session
     session[SESSION_SEEN_KEY] = time.time() - settings.SESSION_IDLE_TIMEOUT - 1
