@@ -59,6 +59,12 @@ class HandOffForm(forms.Form):
 
 
 class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Suche"),
+        required=False,
+        max_length=200,
+        help_text=_("Vorgangsnummer oder Wörter aus Betreff und Nachrichten"),
+    )
     queue = forms.ModelChoiceField(
         label=_("Warteschlange"),
         queryset=Queue.objects.all(),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kc.cases import selectors, services
 from kc.cases.forms import CaseFilterForm, ComposerForm, HandOffForm, NewCaseForm, StatusForm
 from kc.cases.models import Case, TextModule
+from kc.cases.search import search_cases
 from kc.core import audit
 from kc.core.http import StaffRequest
 from kc.core.validation import add_service_errors
@@ -30,11 +31,14 @@ PAGE_SIZE = 50
 def case_list(request: StaffRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    cases = selectors.case_list(
-        queue_id=data["queue"].pk if data.get("queue") else None,
-        status=data.get("status") or "",
-        assignee=request.user if data.get("mine") else None,
-    )
+    if data.get("q"):
+        cases = search_cases(data["q"])
+    else:
+        cases = selectors.case_list(
+            queue_id=data["queue"].pk if data.get("queue") else None,
+            status=data.get("status") or "",
+            assignee=request.user if data.get("mine") else None,
+        )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/case_list.html", {"form": form, "page": page})
 

@@ -29,7 +29,8 @@ class CaseFactory(DjangoModelFactory[Case]):
     class Meta:
         model = Case
 
-    number = factory.Sequence(lambda n: f"T{n:08d}")
+    # V9…: the number range of the tests starts at V00000001, so these never collide.
+    number = factory.Sequence(lambda n: f"V9{n:07d}")
     subject = "Frage zur Jahresrechnung"
     channel = "email"
     queue = factory.SubFactory(QueueFactory)
