@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -77,3 +79,16 @@ class CaseFilterForm(forms.Form):
         choices=[("", _("alle offenen")), *Case.Status.choices],
     )
     mine = forms.BooleanField(label=_("nur meine"), required=False)
+
+
+class BulkAssignForm(forms.Form):
+    cases = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    assignee = forms.ModelChoiceField(
+        label=_("Zuweisen an"), queryset=User.objects.filter(is_active=True)
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any submitted id is a choice; the service only touches cases that exist.
+        submitted = self.data.getlist("cases") if hasattr(self.data, "getlist") else []
+        self.fields["cases"].choices = [(v, v) for v in submitted]  # type: ignore[attr-defined]

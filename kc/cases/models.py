@@ -356,3 +356,24 @@ class CasePause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.started_at:%d.%m.%Y %H:%M}"
+
+
+class SavedView(models.Model):
+    """A named filter of the case list, per staff member."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_case_views"
+    )
+    name = models.CharField(_("Name"), max_length=60)
+    query = models.CharField(_("Filter"), max_length=500)
+
+    class Meta:
+        verbose_name = _("Gespeicherte Ansicht")
+        verbose_name_plural = _("Gespeicherte Ansichten")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="savedview_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kc.cases import signals, sla
-from kc.cases.models import Case, CasePause, CaseViewer, Message, Queue, TextModule
+from kc.cases.models import Case, CasePause, CaseViewer, Message, Queue, SavedView, TextModule
 from kc.cases.text_modules import fill_placeholders, salutation_line
 from kc.core import audit
 from kc.core.models import User
@@ -298,62 +298,23 @@ def touch_viewer(*, case: Case, user: User, composing: bool = False) -> list[Cas
     )
 
 
-# --- outbox: the delivery state of outgoing e-mail -------------------------------------
-
-# A claim older than this belongs to a worker that died while sending.
-SEND_CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
-MAX_SEND_ATTEMPTS = 6
+# --- queue work: bulk assignment and saved list views ----------------------------------
 
 
-def claim_for_sending(message_id: int) -> Message | None:
-    """Take a queued mail for one worker (a conditional UPDATE: only one wins)."""
-    now = timezone.now()
-    stale = now - SEND_CLAIM_TIMEOUT
-    claimed = (
-        Message.objects.filter(
-            pk=message_id,
-            kind=Message.Kind.EMAIL_OUT,
-        )
-        .filter(
-            models.Q(delivery=Message.Delivery.QUEUED)
-            | models.Q(delivery=Message.Delivery.SENDING, send_claimed_at__lt=stale)
-        )
-        .update(
-            delivery=Message.Delivery.SENDING,
-            send_claimed_at=now,
-            send_attempts=models.F("send_attempts") + 1,
-        )
+@transaction.atomic
+def assign_many(*, case_ids: list[int], assignee: User | None, actor: User) -> int:
+    """Assign several cases at once; each gets its own timeline entry."""
+    cases = Case.objects.filter(pk__in=case_ids).order_by("pk")
+    for case in cases:
+        assign(case=case, assignee=assignee, actor=actor)
+    return len(cases)
+
+
+def save_view(*, owner: User, name: str, query: str) -> SavedView:
+    """Keep the list filter `query` (a URL query string) under `name`; same name replaces."""
+    if not name.strip():
+        raise field_error("name", _("Bitte einen Namen angeben."), "empty_name")
+    view, _created = SavedView.objects.update_or_create(
+        owner=owner, name=name.strip()[:60], defaults={"query": query[:500]}
     )
-    if not claimed:
-        return None
-    return Message.objects.select_related("case").get(pk=message_id)
-
-
-def mark_sent(message: Message) -> None:
-    Message.objects.filter(pk=message.pk, delivery=Message.Delivery.SENDING).update(
-        delivery=Message.Delivery.SENT, delivery_detail="", send_claimed_at=None
-    )
-
-
-def mark_send_failed(message: Message, detail: str) -> bool:
-    """Back to the queue for another try, or failed for good; True when it will be retried."""
-    retry = message.send_attempts < MAX_SEND_ATTEMPTS
-    Message.objects.filter(pk=message.pk, delivery=Message.Delivery.SENDING).update(
-        delivery=Message.Delivery.QUEUED if retry else Message.Delivery.FAILED,
-        delivery_detail=detail[:300],
-        send_claimed_at=None,
-    )
-    return retry
-
-
-def queued_email_ids() -> list[int]:
-    """Mails waiting in the outbox, and those whose sender died (for the periodic sweep)."""
-    stale = timezone.now() - SEND_CLAIM_TIMEOUT
-    return list(
-        Message.objects.filter(kind=Message.Kind.EMAIL_OUT)
-        .filter(
-            models.Q(delivery=Message.Delivery.QUEUED)
-            | models.Q(delivery=Message.Delivery.SENDING, send_claimed_at__lt=stale)
-        )
-        .values_list("pk", flat=True)
-    )
+    return view

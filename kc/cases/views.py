@@ -10,11 +10,19 @@ from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kc.cases import selectors, services
-from kc.cases.forms import CaseFilterForm, ComposerForm, HandOffForm, NewCaseForm, StatusForm
+from kc.cases.forms import (
+    BulkAssignForm,
+    CaseFilterForm,
+    ComposerForm,
+    HandOffForm,
+    NewCaseForm,
+    StatusForm,
+)
 from kc.cases.models import Case, TextModule
 from kc.cases.search import search_cases
 from kc.core import audit
@@ -40,7 +48,49 @@ def case_list(request: StaffRequest) -> HttpResponse:
             assignee=request.user if data.get("mine") else None,
         )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/case_list.html", {"form": form, "page": page})
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "bulk_form": BulkAssignForm(),
+            "saved_views": request.user.saved_case_views.all(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@permission_required("cases.change_case", raise_exception=True)
+@require_POST
+def case_bulk_assign(request: StaffRequest) -> HttpResponse:
+    form = BulkAssignForm(request.POST)
+    back = request.POST.get("next", "")
+    if form.is_valid():
+        count = services.assign_many(
+            case_ids=form.cleaned_data["cases"],
+            assignee=form.cleaned_data["assignee"],
+            actor=request.user,
+        )
+        messages.success(request, _("%(count)d Vorgänge zugewiesen.") % {"count": count})
+    else:
+        messages.error(request, _("Bitte Vorgänge und eine Person auswählen."))
+    return redirect(f"{reverse('cases:list')}?{back}" if back else reverse("cases:list"))
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+@require_POST
+def case_save_view(request: StaffRequest) -> HttpResponse:
+    query = request.POST.get("query", "")
+    try:
+        services.save_view(owner=request.user, name=request.POST.get("name", ""), query=query)
+    except ValidationError:
+        messages.error(request, _("Bitte einen Namen für die Ansicht angeben."))
+    else:
+        messages.success(request, _("Ansicht gespeichert."))
+    return redirect(f"{reverse('cases:list')}?{query}")
 
 
 @login_required

@@ -5,7 +5,7 @@ import datetime
 from django.tasks import task
 from django.utils import timezone
 
-from kc.cases import services as case_services
+from kc.cases import outbox as case_outbox
 from kc.channels.email.ingest import configured_mailbox, ingest_mailbox, own_addresses
 from kc.channels.email.outbox import send_queued_email
 
@@ -27,7 +27,7 @@ def send_email(message_id: int, attempt: int = 1) -> bool:
 @task()
 def sweep_outbox() -> int:
     """Re-enqueue mails still waiting (e.g. queued while no worker ran)."""
-    ids = case_services.queued_email_ids()
+    ids = case_outbox.queued_email_ids()
     for message_id in ids:
         send_email.enqueue(message_id)
     return len(ids)

@@ -113,3 +113,25 @@ def test_roles_without_case_rights_get_403(client: Client) -> None:
 @pytest.mark.django_db
 def test_unknown_case_is_404(agent_client: Client) -> None:
     assert agent_client.get(reverse("cases:detail", args=["V99999999"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_bulk_assign_and_saved_views(agent_client: Client, agent) -> None:  # type: ignore[no-untyped-def]
+    first, second, untouched = CaseFactory(), CaseFactory(), CaseFactory()
+    colleague = make_staff("kollege", roles.AGENT)
+    response = agent_client.post(
+        reverse("cases:bulk_assign"),
+        {
+            "cases": [first.pk, second.pk, 999999],
+            "assignee": colleague.pk,
+            "next": "status=new",
+        },
+    )
+    assert response["Location"] == reverse("cases:list") + "?status=new"
+    assert set(Case.objects.filter(assignee=colleague)) == {first, second}
+    untouched.refresh_from_db()
+    assert untouched.assignee is None
+    assert first.messages.filter(kind=Message.Kind.STATUS).count() == 1
+    agent_client.post(reverse("cases:save_view"), {"name": "Neue", "query": "status=new"})
+    page = agent_client.get(reverse("cases:list")).content.decode()
+    assert 'href="?status=new">Neue</a>' in page

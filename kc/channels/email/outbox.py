@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from kc.cases import services
+from kc.cases import outbox as case_outbox
 from kc.cases.models import Message
 from kc.channels.email.smtp import SmtpConfig, build_message, send_message
 
@@ -37,7 +37,7 @@ def smtp_config() -> SmtpConfig:
 
 
 def send_queued_email(message_id: int, config: SmtpConfig | None = None) -> SendResult:
-    message = services.claim_for_sending(message_id)
+    message = case_outbox.claim_for_sending(message_id)
     if message is None:
         return SendResult(sent=False)  # sent already, or another worker has it
     mail = build_message(
@@ -55,8 +55,8 @@ def send_queued_email(message_id: int, config: SmtpConfig | None = None) -> Send
         send_message(config or smtp_config(), mail, envelope_from=settings.KC_MAIL_FROM)
     except (smtplib.SMTPException, OSError) as exc:
         log.warning("sending message %s failed: %s", message.pk, exc)
-        return SendResult(sent=False, retry=services.mark_send_failed(message, str(exc)))
-    services.mark_sent(message)
+        return SendResult(sent=False, retry=case_outbox.mark_send_failed(message, str(exc)))
+    case_outbox.mark_sent(message)
     return SendResult(sent=True)
 
 

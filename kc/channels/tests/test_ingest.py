@@ -116,6 +116,7 @@ def test_acknowledgement_goes_out_threaded_and_once(mail_servers, imap_folder, q
 
 
 def test_unreachable_relay_retries_then_fails(queue) -> None:  # type: ignore[no-untyped-def]
+    from kc.cases import outbox as case_outbox
     from kc.cases import services
     from kc.cases.tests.factories import CaseFactory
     from kc.channels.email.smtp import SmtpConfig
@@ -124,9 +125,9 @@ def test_unreachable_relay_retries_then_fails(queue) -> None:  # type: ignore[no
     message = services.queue_email(case=case, text="Hallo", actor=None)
     dead = SmtpConfig(host="127.0.0.1", port=9, security="plain", timeout=2)
     results = [
-        outbox.send_queued_email(message.pk, dead) for _ in range(services.MAX_SEND_ATTEMPTS)
+        outbox.send_queued_email(message.pk, dead) for _ in range(case_outbox.MAX_SEND_ATTEMPTS)
     ]
-    assert [r.retry for r in results] == [True] * (services.MAX_SEND_ATTEMPTS - 1) + [False]
+    assert [r.retry for r in results] == [True] * (case_outbox.MAX_SEND_ATTEMPTS - 1) + [False]
     message.refresh_from_db()
     assert message.delivery == Message.Delivery.FAILED and message.delivery_detail
 
