@@ -133,6 +133,7 @@ KC_PERIODIC_TASKS = {
         "every": env_int("KC_MAIL_POLL_SECONDS", 60),
     },
     "sweep_outbox": {"task": "kc.channels.tasks.sweep_outbox", "every": 300},
+    "sla_reminders": {"task": "kc.cases.tasks.sla_reminders", "every": 300},
 }
 
 # --- Cache (rate limits) --------------------------------------------------

@@ -116,6 +116,14 @@ class Case(models.Model):
     first_response_due = models.DateTimeField(_("Antwort fällig"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("Erledigung fällig"), null=True, blank=True)
     updated_at = models.DateTimeField(_("Geändert"), auto_now=True)
+    # The worst SLA state a reminder was written for, so each state warns once.
+    sla_alert = models.CharField(
+        _("SLA-Warnung"),
+        max_length=10,
+        blank=True,
+        choices=[("at_risk", _("knapp")), ("breached", _("überfällig"))],
+    )
+    sla_alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("Vorgang")
@@ -125,6 +133,8 @@ class Case(models.Model):
             models.Index(fields=["assignee", "status"], name="case_assignee"),
             models.Index(fields=["partner", "received_at"], name="case_partner"),
             models.Index(fields=["contact_email"], name="case_contact_email"),
+            models.Index(fields=["status", "first_response_due"], name="case_first_due"),
+            models.Index(fields=["status", "resolution_due"], name="case_resolution_due"),
         ]
 
     def __str__(self) -> str:

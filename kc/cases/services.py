@@ -172,8 +172,12 @@ def _mark_answered(case: Case, at: datetime.datetime) -> None:
 def refresh_due_dates(case: Case) -> None:
     """Store the SLA due dates on the case, so lists can sort and filter by them."""
     case.first_response_due, case.resolution_due = sla.due_dates(case, timezone.now())
+    # New due dates may need a new warning: the reminder state starts over.
+    case.sla_alert = ""
     Case.objects.filter(pk=case.pk).update(
-        first_response_due=case.first_response_due, resolution_due=case.resolution_due
+        first_response_due=case.first_response_due,
+        resolution_due=case.resolution_due,
+        sla_alert="",
     )
 
 
