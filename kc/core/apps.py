@@ -1,4 +1,7 @@
-from django.apps import AppConfig
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.db import connections
 from django.db.models.signals import post_migrate
 
 
@@ -9,6 +12,28 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from kc.core import checks  # noqa: F401  (registers system checks)
-        from kc.core.roles import sync_roles_after_migrate
+        from kc.core.sqlite_triggers import Trigger, register
 
-        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="kc-sync-roles")
+        register(
+            Trigger(
+                "core_auditlogentry_append_only",
+                "core_auditlogentry",
+                "CREATE TRIGGER core_auditlogentry_append_only BEFORE UPDATE ON core_auditlogentry "
+                "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+            )
+        )
+        post_migrate.connect(after_migrate, dispatch_uid="kc-after-migrate")
+
+
+def after_migrate(**kwargs: Any) -> None:
+    """Once per migrate, after the last app: roles get their permissions, lost SQLite
+    triggers come back."""
+    from kc.core.roles import sync_roles
+    from kc.core.sqlite_triggers import ensure_triggers
+
+    last = [config for config in apps.get_app_configs() if config.models_module][-1]
+    app_config = kwargs.get("app_config")
+    if app_config is None or app_config.label != last.label:
+        return
+    sync_roles()
+    ensure_triggers(connections[kwargs.get("using", "default")])

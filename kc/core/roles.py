@@ -4,9 +4,6 @@ The table below is the single source: `sync_roles` runs after every migrate,
 so a new permission lands in the roles that should have it.
 """
 
-from typing import Any
-
-from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_lazy as _
 
@@ -109,11 +106,3 @@ def sync_roles() -> None:
             if perm is not None:  # the model's app may not be migrated yet
                 wanted.append(perm)
         group.permissions.set(wanted)
-
-
-def sync_roles_after_migrate(**kwargs: Any) -> None:
-    # Once per migrate, after the last app: every permission exists by then.
-    app_config = kwargs.get("app_config")
-    last = [config for config in apps.get_app_configs() if config.models_module][-1]
-    if app_config is not None and app_config.label == last.label:
-        sync_roles()
