@@ -133,6 +133,7 @@ KC_PERIODIC_TASKS = {
         "every": env_int("KC_MAIL_POLL_SECONDS", 60),
     },
     "sweep_outbox": {"task": "kc.channels.tasks.sweep_outbox", "every": 300},
+    "scan_attachments": {"task": "kc.channels.tasks.scan_pending_attachments", "every": 120},
     "sla_reminders": {"task": "kc.cases.tasks.sla_reminders", "every": 300},
 }
 
@@ -253,6 +254,12 @@ KC_SMTP = {
     "user": env_str("KC_SMTP_USER", ""),
     "password": env_str("KC_SMTP_PASSWORD", ""),
     "timeout": env_int("KC_SMTP_TIMEOUT", 30),
+}
+# clamd (INSTREAM over TCP) scans every attachment before agents may open it.
+KC_CLAMD = {
+    "host": env_str("KC_CLAMD_HOST", "127.0.0.1"),
+    "port": env_int("KC_CLAMD_PORT", 3310),
+    "timeout": env_int("KC_CLAMD_TIMEOUT", 60),
 }
 # Django's own mail (e.g. password reset) takes the same relay.
 MAILERS = {

@@ -16,4 +16,9 @@ urlpatterns = [
     path("<str:number>/uebergeben/", views.case_hand_off, name="hand_off"),
     path("<str:number>/anwesend/", views.case_presence, name="presence"),
     path("<str:number>/textbaustein/", views.text_module_fill, name="text_module"),
+    path(
+        "<str:number>/anhang/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
 ]

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from kc.cases.forms import (
     NewCaseForm,
     StatusForm,
 )
-from kc.cases.models import Case, TextModule
+from kc.cases.models import Attachment, Case, TextModule
 from kc.cases.search import search_cases
 from kc.core import audit
 from kc.core.http import StaffRequest
@@ -151,7 +151,7 @@ def case_detail(request: StaffRequest, number: str) -> HttpResponse:
 def _detail_context(case: Case, **forms: BaseForm) -> dict[str, object]:
     return {
         "case": case,
-        "timeline": selectors.timeline(case),
+        "timeline": selectors.timeline(case).prefetch_related("attachments"),
         "composer": forms.get("composer") or ComposerForm(),
         "status_form": forms.get("status_form") or StatusForm(initial={"status": case.status}),
         "handoff_form": forms.get("handoff_form") or HandOffForm(),
@@ -257,3 +257,68 @@ def text_module_fill(request: StaffRequest, number: str) -> HttpResponse:
     )
     text, missing = services.render_text_module(case=case, module=module) if module else ("", [])
     return render(request, "cases/_composer_text.html", {"text": text, "missing": missing})
+
+
+OCTET_STREAM = "application/octet-stream"
+# Types a browser may get as they are; everything else (HTML, SVG, scripts, XML, unknown)
+# is served as application/octet-stream.
+_SAFE_DOWNLOAD_TYPES = frozenset(
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/tiff",
+        "text/plain",
+        "text/csv",
+        "application/zip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+@require_GET
+def attachment_download(request: StaffRequest, number: str, attachment_id: int) -> HttpResponseBase:
+    """One attachment of this case, only after clamd found it clean; always as a download."""
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("message__case"),
+        pk=attachment_id,
+        message__case__number=number,
+    )
+    if attachment.scan == Attachment.Scan.PENDING:
+        return _plain(_("Der Anhang wird noch auf Schadsoftware geprüft."), status=409)
+    if not attachment.may_open:
+        if attachment.scan == Attachment.Scan.INFECTED:
+            text = _("Der Anhang enthält Schadsoftware und wird nicht geöffnet.")
+        else:
+            text = _("Der Anhang konnte nicht geprüft werden und wird nicht geöffnet.")
+        return _plain(text, status=403)
+    case = attachment.message.case
+    audit.record(
+        actor=request.user, action=audit.Action.READ, obj=attachment, partner_id=case.partner_id
+    )
+    content_type = attachment.content_type.split(";")[0].strip().lower()
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=_safe_filename(attachment.filename),
+        content_type=content_type if content_type in _SAFE_DOWNLOAD_TYPES else OCTET_STREAM,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _safe_filename(name: str) -> str:
+    cleaned = "".join("_" if ord(c) < 32 or ord(c) == 127 else c for c in name).strip()
+    return cleaned or "anhang"
+
+
+def _plain(text: str, *, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")

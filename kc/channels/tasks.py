@@ -1,13 +1,21 @@
 """Background tasks of the channels: load by id, call one function."""
 
 import datetime
+import logging
+from typing import Any
 
+from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from kc.cases import attachments as case_attachments
 from kc.cases import outbox as case_outbox
+from kc.cases.models import Attachment
+from kc.channels import clamd
 from kc.channels.email.ingest import configured_mailbox, ingest_mailbox, own_addresses
 from kc.channels.email.outbox import send_queued_email
+
+log = logging.getLogger(__name__)
 
 # Waits before the 2nd, 3rd, ... try of a failed send.
 BACKOFF = (60, 300, 900, 3600, 3 * 3600)
@@ -40,3 +48,57 @@ def fetch_mail() -> int:
     if config is None:
         return 0
     return ingest_mailbox(config, own_addresses=own_addresses()).stored
+
+
+def _scan(attachment_id: int) -> str:
+    """Scan one pending attachment with clamd; returns its scan state afterwards.
+
+    Raises ClamdUnavailable (after noting it on the attachment, which stays pending).
+    """
+    attachment = Attachment.objects.select_related("message__case").filter(pk=attachment_id).first()
+    if attachment is None or attachment.scan != Attachment.Scan.PENDING:
+        return attachment.scan if attachment is not None else "missing"
+    options: dict[str, Any] = settings.KC_CLAMD
+    try:
+        with attachment.file.open("rb") as fh:
+            data = fh.read()
+        verdict = clamd.scan_bytes(
+            data, host=options["host"], port=options["port"], timeout=options["timeout"]
+        )
+    except clamd.ClamdUnavailable as exc:
+        case_attachments.record_scan_failure(attachment, str(exc))
+        raise
+    except (clamd.ClamdSizeLimitError, OSError) as exc:
+        # Too large for clamd, or the stored file is gone: it can never be scanned.
+        case_attachments.record_scan_failure(attachment, f"{type(exc).__name__}: {exc}", final=True)
+        return attachment.scan
+    except clamd.ClamdError as exc:
+        # clamd answered with an error (e.g. out of memory): the sweep tries again.
+        case_attachments.record_scan_failure(attachment, f"clamd: {exc}")
+        return attachment.scan
+    case_attachments.record_scan(attachment, verdict)
+    return attachment.scan
+
+
+@task()
+def scan_attachment(attachment_id: int) -> str:
+    """Virus-scan one attachment; clamd down leaves it pending for scan_pending_attachments."""
+    try:
+        return _scan(attachment_id)
+    except clamd.ClamdUnavailable:
+        log.warning("clamd unavailable; attachment %s stays pending", attachment_id)
+        return Attachment.Scan.PENDING.value
+
+
+@task()
+def scan_pending_attachments() -> int:
+    """Periodic retry of attachments still pending; stops at the first clamd outage."""
+    scanned = 0
+    for attachment_id in case_attachments.pending_attachment_ids():
+        try:
+            _scan(attachment_id)
+        except clamd.ClamdUnavailable:
+            log.warning("clamd unavailable; pending attachments wait for the next sweep")
+            break
+        scanned += 1
+    return scanned

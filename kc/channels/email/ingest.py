@@ -98,10 +98,24 @@ def ingest_one(fetched: FetchedMail, box: str, own: frozenset[str], report: Inge
             content_hash=parsed.content_hash,
             case_message=received.message,
         )
+        if not received.duplicate:
+            _scan_on_commit(list(received.message.attachments.values_list("pk", flat=True)))
     report.duplicates += received.duplicate
     report.new_cases += received.new_case
     report.stored += not received.duplicate
     return True
+
+
+def _scan_on_commit(attachment_ids: list[int]) -> None:
+    """Once the mail is committed, queue a virus scan per attachment (closed until then)."""
+    from kc.channels.tasks import scan_attachment  # tasks imports this module
+
+    def enqueue() -> None:
+        for attachment_id in attachment_ids:
+            scan_attachment.enqueue(attachment_id)
+
+    if attachment_ids:
+        transaction.on_commit(enqueue)
 
 
 def ingest_mailbox(

@@ -1,0 +1,81 @@
+"""Virus-scan state of attachments: agents open a file only after clamd passed it.
+
+The scanner itself is an adapter in kc.channels (clamd); it hands its verdict here. Only a
+pending attachment changes state (a conditional UPDATE), so a late or doubled scan of the
+same file never overwrites the first verdict.
+"""
+
+import datetime
+from typing import Protocol
+
+from django.utils import timezone
+
+from kc.cases.models import Attachment
+from kc.core import audit
+
+# A sweep leaves fresh attachments to the scan task enqueued when the mail arrived.
+SWEEP_GRACE = datetime.timedelta(minutes=2)
+
+
+class Verdict(Protocol):
+    """What a scanner reports (kc.channels.clamd.ScanVerdict has this shape)."""
+
+    @property
+    def clean(self) -> bool: ...
+
+    @property
+    def signature(self) -> str | None: ...
+
+
+def record_scan(attachment: Attachment, verdict: Verdict) -> bool:
+    """Store the scanner's verdict; False when the attachment was no longer pending."""
+    if verdict.clean:
+        state, detail = Attachment.Scan.CLEAN, ""
+    else:
+        state, detail = Attachment.Scan.INFECTED, (verdict.signature or "unbekannt")[:200]
+    return _finish(attachment, state, detail)
+
+
+def record_scan_failure(attachment: Attachment, detail: str, *, final: bool = False) -> bool:
+    """Note why a scan did not happen.
+
+    Not final (clamd down, timeout): the attachment stays pending, keeps the reason and the
+    sweep tries again later. Final (the file cannot be scanned at all, e.g. it is larger than
+    clamd accepts): it becomes `failed` and stays closed for good.
+    """
+    if final:
+        return _finish(attachment, Attachment.Scan.FAILED, detail[:200])
+    updated = Attachment.objects.filter(pk=attachment.pk, scan=Attachment.Scan.PENDING).update(
+        scan_detail=detail[:200]
+    )
+    if updated:
+        attachment.scan_detail = detail[:200]
+    return bool(updated)
+
+
+def _finish(attachment: Attachment, state: str, detail: str) -> bool:
+    updated = Attachment.objects.filter(pk=attachment.pk, scan=Attachment.Scan.PENDING).update(
+        scan=state, scan_detail=detail
+    )
+    if not updated:
+        return False
+    attachment.scan, attachment.scan_detail = state, detail
+    if state != Attachment.Scan.CLEAN:
+        audit.record(
+            actor=None,
+            action=audit.Action.UPDATE,
+            obj=attachment,
+            partner_id=attachment.message.case.partner_id,
+            changes={"scan": [Attachment.Scan.PENDING.value, state], "scan_detail": detail},
+        )
+    return True
+
+
+def pending_attachment_ids(*, limit: int = 200) -> list[int]:
+    """Attachments still waiting for a verdict, oldest first (for the periodic sweep)."""
+    stale = timezone.now() - SWEEP_GRACE
+    return list(
+        Attachment.objects.filter(scan=Attachment.Scan.PENDING, message__created_at__lt=stale)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
