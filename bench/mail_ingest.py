@@ -49,7 +49,8 @@ def run_ours(db: str, servers: MailServers, corpus: list[bytes]) -> dict[str, ob
     start = time.perf_counter()
     servers.fill(folder, corpus)
     print(
-        f"  APPEND {len(corpus):,} mails to {folder}: {time.perf_counter() - start:.1f} s (not timed)"
+        f"  APPEND {len(corpus):,} mails to {folder}: "
+        f"{time.perf_counter() - start:.1f} s (not timed)"
     )
     command = [
         sys.executable, __file__, "--child", db, "--port", str(servers.imap_port),
@@ -92,13 +93,15 @@ def run_peer(servers: MailServers, corpus: list[bytes]) -> float | None:
             print(f"  django-helpdesk: not measured: {why}")
             return None
         print(
-            f"  installed django-helpdesk {peer.version} in {peer.dir} ({time.perf_counter() - start:.0f} s)"
+            f"  installed django-helpdesk {peer.version} in {peer.dir} "
+            f"({time.perf_counter() - start:.0f} s)"
         )
         folder = "BenchHelpdesk"
         start = time.perf_counter()
         servers.fill(folder, corpus)
         print(
-            f"  APPEND {len(corpus):,} mails to {folder}: {time.perf_counter() - start:.1f} s (not timed)"
+            f"  APPEND {len(corpus):,} mails to {folder}: "
+            f"{time.perf_counter() - start:.1f} s (not timed)"
         )
         result = peer.run(servers.imap_port, folder)
         if isinstance(result, str):

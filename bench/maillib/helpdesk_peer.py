@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 PACKAGE = "django-helpdesk"
+INSTALL = "django-helpdesk[teams]"  # its migrations depend on pinax-teams
 
 SETTINGS = """
 from pathlib import Path
@@ -25,12 +26,20 @@ SITE_ID = 1
 INSTALLED_APPS = [
     "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes",
     "django.contrib.sessions", "django.contrib.messages", "django.contrib.staticfiles",
-    "django.contrib.sites", "django.contrib.humanize", "rest_framework", "helpdesk",
+    "django.contrib.sites", "django.contrib.humanize", "rest_framework",
+    "account", "pinax.invitations", "pinax.teams", "helpdesk",
 ]
-MIDDLEWARE = []
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
 ROOT_URLCONF = "peer_urls"
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True,
-              "OPTIONS": {"context_processors": ["django.template.context_processors.request"]}}]
+              "OPTIONS": {"context_processors": [
+                  "django.template.context_processors.request",
+                  "django.contrib.auth.context_processors.auth",
+                  "django.contrib.messages.context_processors.messages"]}}]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE / "peer.sqlite3"}}
 MEDIA_ROOT = BASE / "media"
 STATIC_URL = "/static/"
@@ -51,7 +60,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peer_settings")
 django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
-from helpdesk.models import Attachment, FollowUp, Queue, Ticket
+from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
 port, folder = int(sys.argv[1]), sys.argv[2]
 Queue.objects.create(
     title="Kundenservice", slug="ks", email_address="kundenservice@stadtwerke.example",
@@ -68,7 +77,7 @@ seconds = time.perf_counter() - start
 print("RESULT " + json.dumps({
     "seconds": seconds, "rss_before_mb": before, "rss_peak_mb": rss(),
     "tickets": Ticket.objects.count(), "followups": FollowUp.objects.count(),
-    "attachments": Attachment.objects.count(),
+    "attachments": FollowUpAttachment.objects.count(),
     "django": django.get_version(),
 }))
 """
@@ -102,7 +111,7 @@ class Peer:
         if made.returncode != 0:
             return f"venv failed: {made.stderr.strip()[-400:]}"
         pip = subprocess.run(  # noqa: S603
-            [str(self.venv / "bin" / "pip"), "install", "-q", PACKAGE],
+            [str(self.venv / "bin" / "pip"), "install", "-q", INSTALL],
             capture_output=True,
             text=True,
             timeout=900,

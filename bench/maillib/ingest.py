@@ -71,7 +71,6 @@ def run(port: int, folder: str, mails: int) -> dict[str, float | int | str]:
     from kc.cases.models import Attachment, Case, Message
     from kc.channels.email.imap import ImapConfig
     from kc.channels.email.ingest import IngestReport, ingest_mailbox, own_addresses
-
     from maillib.servers import PASSWORD, USER
 
     config = ImapConfig(
