@@ -73,7 +73,8 @@ def print_ours(db: str, result: dict[str, object]) -> float:
     print(
         f"  Kundencenter ingest_mailbox on {db}: {fetched:,} mails in {seconds:.1f} s = "
         f"{rate:,.0f} mails/s (target >= {RATE_TARGET:.0f}) {verdict}; "
-        f"peak RSS {result['rss_peak_mb']:.0f} MB (before ingest {result['rss_before_mb']:.0f} MB)"
+        f"peak RSS {result['rss_peak_mb']:.0f} MB "
+        f"(RSS at start of ingest {result['rss_before_mb']:.0f} MB)"
     )
     print(
         f"    stored {result['stored']:,}, new cases {result['new_cases']:,}, duplicates "
@@ -114,7 +115,7 @@ def run_peer(servers: MailServers, corpus: list[bytes]) -> float | None:
         print(
             f"  django-helpdesk {peer.version} get_email (Django {result['django']}, SQLite): "
             f"{done:,} mails in {seconds:.1f} s = {rate:,.0f} mails/s; peak RSS "
-            f"{result['rss_peak_mb']:.0f} MB (before {result['rss_before_mb']:.0f} MB); "
+            f"{result['rss_peak_mb']:.0f} MB (at start {result['rss_before_mb']:.0f} MB); "
             f"tickets {result['tickets']:,}, follow-ups {result['followups']:,}, "
             f"attachments {result['attachments']:,}, left on server {left:,}"
         )

@@ -1,5 +1,6 @@
 """Inside the child process: a fresh database, then `ingest_mailbox` timed over one folder."""
 
+import contextlib
 import resource
 import shutil
 import time
@@ -13,7 +14,20 @@ ACK_BODY = "{anrede}\n\nvielen Dank für Ihre Nachricht. Ihr Vorgang: {vorgang}.
 
 
 def rss_mb() -> float:
+    """Peak RSS since the last `reset_peak` (VmHWM), else since the process started."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def reset_peak() -> None:
+    """Let the peak count from now (Linux: clear_refs 5 resets VmHWM to the current RSS)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 def reset_database(db: str, var_dir: Path) -> None:
@@ -76,6 +90,7 @@ def run(port: int, folder: str, mails: int) -> dict[str, float | int | str]:
     config = ImapConfig(
         host="127.0.0.1", port=port, security="plain", user=USER, password=PASSWORD, folder=folder
     )
+    reset_peak()
     rss_before = rss_mb()
     total = IngestReport()
     failed: list[str] = []
