@@ -129,7 +129,10 @@ class Case(models.Model):
         verbose_name = _("Vorgang")
         verbose_name_plural = _("Vorgänge")
         indexes = [
-            models.Index(fields=["queue", "status", "received_at"], name="case_queue_list"),
+            # The queue list reads in its display order and stops at the page size.
+            models.Index(
+                fields=["queue", "-priority", "received_at", "id"], name="case_queue_order"
+            ),
             models.Index(fields=["assignee", "status"], name="case_assignee"),
             models.Index(fields=["partner", "received_at"], name="case_partner"),
             models.Index(fields=["contact_email"], name="case_contact_email"),
