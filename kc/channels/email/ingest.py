@@ -63,7 +63,8 @@ def to_inbound(parsed: ParsedMail, own_addresses: Iterable[str]) -> InboundEmail
         sender=parsed.from_address.lower(),
         sender_name=parsed.from_name,
         subject=parsed.subject,
-        received_at=parsed.date or timezone.now(),
+        # Arrival, not the sender's Date header: the SLA runs from when we got it.
+        received_at=timezone.now(),
         text=text,
         html=sanitize_html(parsed.html) if parsed.html else "",
         recipients=", ".join(a.address for a in parsed.to),
