@@ -92,3 +92,18 @@ class BulkAssignForm(forms.Form):
         # Any submitted id is a choice; the service only touches cases that exist.
         submitted = self.data.getlist("cases") if hasattr(self.data, "getlist") else []
         self.fields["cases"].choices = [(v, v) for v in submitted]  # type: ignore[attr-defined]
+
+
+class TaskForm(forms.Form):
+    legend = _("Aufgabe an ein anderes Team")
+
+    queue = forms.ModelChoiceField(label=_("Team"), queryset=Queue.objects.all())
+    title = forms.CharField(
+        label=_("Aufgabe"), max_length=200, help_text=_("z. B. „Drucken und am Fenster übergeben“")
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Verantwortlich"), required=False, queryset=User.objects.filter(is_active=True)
+    )
+    note = forms.CharField(
+        label=_("Hinweis"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -390,3 +390,47 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CaseTask(models.Model):
+    """A piece of a case handed to another team, e.g. "print and hand over at the window"
+    for the customer center; done, it reports back on the case."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("offen")
+        DONE = "done", _("erledigt")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("Aufgabe"), max_length=200)
+    note = models.TextField(_("Hinweis"), blank=True)
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("Team"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Verantwortlich"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("Status"), max_length=6, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("Angelegt"))
+    done_at = models.DateTimeField(_("Erledigt am"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Aufgabe")
+        verbose_name_plural = _("Aufgaben")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["queue", "status", "created_at"], name="task_queue")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -11,7 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kc.cases import signals, sla
-from kc.cases.models import Case, CasePause, CaseViewer, Message, Queue, SavedView, TextModule
+from kc.cases.models import (
+    Case,
+    CasePause,
+    CaseTask,
+    CaseViewer,
+    Message,
+    Queue,
+    SavedView,
+    TextModule,
+)
 from kc.cases.text_modules import fill_placeholders, salutation_line
 from kc.core import audit
 from kc.core.models import User
@@ -324,3 +333,51 @@ def save_view(*, owner: User, name: str, query: str) -> SavedView:
         owner=owner, name=name.strip()[:60], defaults={"query": query[:500]}
     )
     return view
+
+
+# --- tasks handed to another team -------------------------------------------------------
+
+
+@transaction.atomic
+def hand_off_task(
+    *, case: Case, queue: Queue, title: str, note: str, actor: User, owner: User | None = None
+) -> CaseTask:
+    """Give one piece of the case to another team; the case stays where it is."""
+    if not title.strip():
+        raise field_error("title", _("Bitte die Aufgabe benennen."), "empty_task")
+    task = CaseTask.objects.create(
+        case=case,
+        queue=queue,
+        title=title.strip()[:200],
+        note=note.strip(),
+        owner=owner,
+        requested_by=actor,
+        created_at=timezone.now(),
+    )
+    _add_message(
+        case,
+        Message.Kind.NOTE,
+        actor,
+        body_text=_("Aufgabe an %(queue)s: %(title)s") % {"queue": queue, "title": task.title}
+        + (f"\n{task.note}" if task.note else ""),
+    )
+    return task
+
+
+@transaction.atomic
+def complete_task(*, task: CaseTask, actor: User, note: str = "") -> CaseTask:
+    """Done: the case's timeline says so, with who did it."""
+    task = CaseTask.objects.select_for_update().select_related("case").get(pk=task.pk)
+    if task.status == CaseTask.Status.DONE:
+        return task
+    task.status, task.done_at, task.done_by = CaseTask.Status.DONE, timezone.now(), actor
+    task.save(update_fields=["status", "done_at", "done_by"])
+    who = actor.get_full_name() or actor.get_username()
+    _add_message(
+        task.case,
+        Message.Kind.NOTE,
+        actor,
+        body_text=_("Erledigt: %(title)s (%(who)s)") % {"title": task.title, "who": who}
+        + (f"\n{note.strip()}" if note.strip() else ""),
+    )
+    return task

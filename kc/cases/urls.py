@@ -7,6 +7,8 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("neu/", views.case_create, name="create"),
+    path("aufgaben/", views.task_list, name="tasks"),
+    path("aufgaben/<int:task_id>/erledigt/", views.task_done, name="task_done"),
     path("zuweisen/", views.case_bulk_assign, name="bulk_assign"),
     path("ansicht-speichern/", views.case_save_view, name="save_view"),
     path("<str:number>/", views.case_detail, name="detail"),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("<str:number>/status/", views.case_status, name="status"),
     path("<str:number>/uebernehmen/", views.case_take, name="take"),
     path("<str:number>/uebergeben/", views.case_hand_off, name="hand_off"),
+    path("<str:number>/aufgabe/", views.case_task_create, name="task_create"),
     path("<str:number>/anwesend/", views.case_presence, name="presence"),
     path("<str:number>/textbaustein/", views.text_module_fill, name="text_module"),
     path(

@@ -135,3 +135,42 @@ def test_bulk_assign_and_saved_views(agent_client: Client, agent) -> None:  # ty
     agent_client.post(reverse("cases:save_view"), {"name": "Neue", "query": "status=new"})
     page = agent_client.get(reverse("cases:list")).content.decode()
     assert 'href="?status=new">Neue</a>' in page
+
+
+@pytest.mark.django_db
+def test_task_handed_to_the_customer_center_and_reported_back(client: Client, agent) -> None:  # type: ignore[no-untyped-def]
+    from kc.cases.models import CaseTask
+    from kc.cases.tests.factories import TeamFactory
+    from kc.core.models import Team
+
+    case = CaseFactory()
+    site = TeamFactory(name="Kunden-Center", kind=Team.Kind.CUSTOMER_CENTER)
+    window = QueueFactory(name="Kunden-Center vor Ort", team=site, is_default=False)
+    home = Client()
+    home.force_login(agent)
+    response = home.post(
+        reverse("cases:task_create", args=[case.number]),
+        {
+            "task-queue": window.pk,
+            "task-title": "Drucken und am Fenster übergeben",
+            "task-note": "Kunde kommt um 10 Uhr",
+        },
+    )
+    assert response.status_code == 302
+    task = CaseTask.objects.get()
+    assert task.queue == window and task.requested_by == agent
+    onsite = make_staff("vorort", roles.CUSTOMER_CENTER)
+    onsite.team = site
+    onsite.save()
+    client.force_login(onsite)
+    page = client.get(reverse("cases:tasks")).content.decode()
+    assert "Drucken und am Fenster übergeben" in page and case.number in page
+    done = client.post(
+        reverse("cases:task_done", args=[task.pk]), {"next": "https://evil.example/"}
+    )
+    assert done["Location"] == reverse("cases:tasks")  # no redirect off-site
+    task.refresh_from_db()
+    assert task.status == CaseTask.Status.DONE and task.done_by == onsite
+    notes = list(case.messages.values_list("body_text", flat=True))
+    assert notes[0].startswith("Aufgabe an Kunden-Center vor Ort: Drucken")
+    assert notes[1] == "Erledigt: Drucken und am Fenster übergeben (vorort)"
