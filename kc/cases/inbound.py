@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from kc.cases import services
@@ -147,11 +146,9 @@ def may_acknowledge(mail: InboundEmail, own_addresses: frozenset[str]) -> bool:
     if mail.automatic or not sender or sender in own_addresses:
         return False
     hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    # Exact match on the lower-cased address (queue_email stores it so): index-served.
     recent = Message.objects.filter(
-        Q(kind=Message.Kind.EMAIL_OUT),
-        automatic=True,
-        recipients__iexact=sender,
-        created_at__gte=hour_ago,
+        recipients=sender, created_at__gte=hour_ago, kind=Message.Kind.EMAIL_OUT, automatic=True
     ).count()
     return recent < ACKS_PER_SENDER_PER_HOUR
 

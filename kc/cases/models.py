@@ -200,6 +200,10 @@ class Message(models.Model):
         verbose_name = _("Nachricht")
         verbose_name_plural = _("Nachrichten")
         ordering = ["created_at", "id"]
+        indexes = [
+            # Acknowledgements per recipient and hour (mail-loop guard).
+            models.Index(fields=["recipients", "created_at"], name="message_recipient_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.get_kind_display()} {self.created_at:%d.%m.%Y %H:%M}"

@@ -134,7 +134,9 @@ def reply_by_email(*, case: Case, text: str, actor: User) -> Message:
 @transaction.atomic
 def queue_email(*, case: Case, text: str, actor: User | None, automatic: bool = False) -> Message:
     """An e-mail to the case's correspondent, threaded to the last mail we got from them."""
-    recipient = case.partner.email if case.partner and case.partner.email else case.contact_email
+    recipient = (
+        case.partner.email if case.partner and case.partner.email else case.contact_email
+    ).lower()
     if not recipient:
         raise field_error(
             "text", _("Für diesen Vorgang ist keine E-Mail-Adresse bekannt."), "no_recipient"
