@@ -26,6 +26,14 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sla_config() -> None:
+    # The SLA targets are cached per process; each test starts from its own database.
+    from kc.cases.sla import forget_config
+
+    forget_config()
+
+
 @pytest.fixture
 def agent(db: None) -> User:
     return make_staff("agent", roles.AGENT)

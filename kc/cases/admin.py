@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kc.cases.models import Case, Message, Queue, TextModule
+from kc.cases.models import Case, Message, Queue, SlaTarget, TextModule
 from kc.core.admin_audit import AuditedAdmin
 
 
@@ -40,3 +40,8 @@ class CaseAdmin(AuditedAdmin[Case]):
 
     def audit_partner_id(self, obj: Case) -> int | None:
         return obj.partner_id
+
+
+@admin.register(SlaTarget)
+class SlaTargetAdmin(admin.ModelAdmin[SlaTarget]):
+    list_display = ("case_type", "first_response_minutes", "resolution_minutes", "at_risk_percent")

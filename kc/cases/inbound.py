@@ -106,7 +106,7 @@ def receive_email(mail: InboundEmail, *, own_addresses: frozenset[str] = frozens
         services.customer_replied(case=case)
     ack = None
     if new_case and may_acknowledge(mail, own_addresses):
-        ack = _acknowledge(case)
+        ack = _acknowledge(case, message)
     return Received(message=message, new_case=new_case, acknowledgement=ack)
 
 
@@ -153,9 +153,9 @@ def may_acknowledge(mail: InboundEmail, own_addresses: frozenset[str]) -> bool:
     return recent < ACKS_PER_SENDER_PER_HOUR
 
 
-def _acknowledge(case: Case) -> Message | None:
+def _acknowledge(case: Case, mail: Message) -> Message | None:
     module = TextModule.objects.filter(title=ACK_MODULE_TITLE, active=True).first()
     if module is None:
         return None
     text, _missing = services.render_text_module(case=case, module=module)
-    return services.queue_email(case=case, text=text, actor=None, automatic=True)
+    return services.queue_email(case=case, text=text, actor=None, automatic=True, answering=mail)

@@ -132,8 +132,16 @@ def reply_by_email(*, case: Case, text: str, actor: User) -> Message:
 
 
 @transaction.atomic
-def queue_email(*, case: Case, text: str, actor: User | None, automatic: bool = False) -> Message:
-    """An e-mail to the case's correspondent, threaded to the last mail we got from them."""
+def queue_email(
+    *,
+    case: Case,
+    text: str,
+    actor: User | None,
+    automatic: bool = False,
+    answering: Message | None = None,
+) -> Message:
+    """An e-mail to the case's correspondent, threaded to `answering` or else to the last
+    mail we got from them."""
     recipient = (
         case.partner.email if case.partner and case.partner.email else case.contact_email
     ).lower()
@@ -143,7 +151,9 @@ def queue_email(*, case: Case, text: str, actor: User | None, automatic: bool = 
         )
     if not text.strip():
         raise field_error("text", _("Die Antwort ist leer."), "empty_reply")
-    last_in = case.messages.filter(kind=Message.Kind.EMAIL_IN).exclude(message_id="").last()
+    last_in = answering or (
+        case.messages.filter(kind=Message.Kind.EMAIL_IN).exclude(message_id="").last()
+    )
     references = f"{last_in.references} {last_in.message_id}".split() if last_in else []
     message = _add_message(
         case,

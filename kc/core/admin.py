@@ -4,7 +4,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
-from kc.core.models import AuditLogEntry, NumberRange, Team, User, WorkerHeartbeat
+from kc.core.models import (
+    AuditLogEntry,
+    CalendarSetting,
+    NumberRange,
+    Team,
+    User,
+    WorkerHeartbeat,
+)
 
 admin.site.site_header = "Kundencenter"
 admin.site.site_title = "Kundencenter"
@@ -62,3 +69,8 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin[WorkerHeartbeat]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(CalendarSetting)
+class CalendarSettingAdmin(admin.ModelAdmin[CalendarSetting]):
+    list_display = ("name", "is_default")
