@@ -61,7 +61,8 @@ def run_ours(db: str, servers: MailServers, corpus: list[bytes]) -> dict[str, ob
     )
     for line in child.stdout.splitlines():
         if line.startswith("RESULT "):
-            return json.loads(line[7:])
+            figures: dict[str, object] = json.loads(line[7:])
+            return figures
     return f"child failed (exit {child.returncode}): {child.stderr.strip()[-1500:]}"
 
 
@@ -109,7 +110,7 @@ def run_peer(servers: MailServers, corpus: list[bytes]) -> float | None:
             print(f"  django-helpdesk: not measured: {result}")
             return None
         left = servers.count(folder)
-        seconds = float(result["seconds"])  # type: ignore[arg-type]
+        seconds = float(str(result["seconds"]))
         done = len(corpus) - left
         rate = done / seconds if seconds else 0.0
         print(

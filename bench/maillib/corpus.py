@@ -160,7 +160,11 @@ class _Writer:
             cid = f"<{self.seed}.{i}.img@{DOMAIN}>"
             msg.set_content(text)
             msg.add_alternative(_html(text, cid=cid[1:-1]), subtype="html")
-            msg.get_payload()[1].add_related(
+            parts = msg.get_payload()
+            html_part = parts[1] if isinstance(parts, list) else None
+            if not isinstance(html_part, EmailMessage):
+                raise TypeError("multipart/alternative without its HTML part")
+            html_part.add_related(
                 _png(rng), maintype="image", subtype="png", cid=cid, filename="zaehler.png"
             )
         elif kind == "pdf":
