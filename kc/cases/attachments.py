@@ -6,6 +6,8 @@ same file never overwrites the first verdict.
 """
 
 import datetime
+import io
+import zipfile
 from typing import Protocol
 
 from django.utils import timezone
@@ -15,6 +17,32 @@ from kc.core import audit
 
 # A sweep leaves fresh attachments to the scan task enqueued when the mail arrived.
 SWEEP_GRACE = datetime.timedelta(minutes=2)
+
+
+# An archive that unpacks beyond these is closed as "failed": clamd scans only the first
+# part of a huge member and could pass a zip bomb.
+ARCHIVE_MAX_UNPACKED = 100 * 1024 * 1024
+ARCHIVE_MAX_RATIO = 100
+ARCHIVE_MAX_MEMBERS = 1000
+
+
+def archive_risk(data: bytes) -> str | None:
+    """Why a ZIP archive must not be opened (read from its directory, never unpacked)."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return None
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        return f"Archiv beschädigt: {exc}"
+    unpacked = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if len(members) > ARCHIVE_MAX_MEMBERS:
+        return f"Archiv mit {len(members)} Dateien"
+    if unpacked > ARCHIVE_MAX_UNPACKED:
+        return f"Archiv entpackt {unpacked // 2**20} MB"
+    if unpacked > 10 * 1024 * 1024 and unpacked / packed > ARCHIVE_MAX_RATIO:
+        return f"Archiv mit Packrate {unpacked // packed}:1"
+    return None
 
 
 class Verdict(Protocol):

@@ -62,6 +62,10 @@ def _scan(attachment_id: int) -> str:
     try:
         with attachment.file.open("rb") as fh:
             data = fh.read()
+        risk = case_attachments.archive_risk(data)
+        if risk:
+            case_attachments.record_scan_failure(attachment, risk, final=True)
+            return attachment.scan
         verdict = clamd.scan_bytes(
             data, host=options["host"], port=options["port"], timeout=options["timeout"]
         )

@@ -287,3 +287,44 @@ def test_missing_file_fails_for_good_and_scanned_ones_are_left_alone(monkeypatch
     assert tasks.scan_attachment.call(done.pk) == "infected"
     assert tasks.scan_attachment.call(done.pk + 1000) == "missing"
     assert calls == []
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_archive_risk_reads_only_the_directory() -> None:
+    from kc.cases.attachments import archive_risk
+
+    assert archive_risk(b"%PDF-1.4 plain file") is None
+    assert archive_risk(_zip({"rechnung.pdf": b"%PDF-1.4 " + bytes(range(256)) * 40})) is None
+    bomb = _zip({"zeros.bin": bytes(64 * 1024 * 1024)})
+    assert len(bomb) < 200_000
+    assert archive_risk(bomb) is not None and "Packrate" in archive_risk(bomb)  # type: ignore[operator]
+    many = _zip({f"f{i}.txt": b"x" for i in range(1001)})
+    assert "1001 Dateien" in (archive_risk(many) or "")
+
+
+@pytest.mark.django_db
+def test_zip_bomb_is_closed_before_clamd_sees_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kc.channels import clamd, tasks
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a bomb must not reach clamd")
+
+    monkeypatch.setattr(clamd, "scan_bytes", never)
+    bomb = make_attachment(
+        _zip({"zeros.bin": bytes(64 * 1024 * 1024)}),
+        filename="a.zip",
+        content_type="application/zip",
+    )
+    assert tasks.scan_attachment.call(bomb.pk) == Attachment.Scan.FAILED
+    bomb.refresh_from_db()
+    assert not bomb.may_open and "Packrate" in bomb.scan_detail
