@@ -168,7 +168,7 @@ def queue_email(
         in_reply_to=last_in.message_id if last_in else "",
         references=" ".join(references[-10:]),
     )
-    transaction.on_commit(lambda: signals.email_queued.send(sender=Message, message_id=message.pk))
+    signals.email_queued.send(sender=Message, message_id=message.pk)
     return message
 
 

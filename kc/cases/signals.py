@@ -2,5 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent on commit with `message_id`: an e-mail waits in the outbox.
+# Sent with `message_id` inside the transaction that queues an e-mail in the outbox;
+# receivers defer their work to the commit (kc.core.enqueue.enqueue_with_transaction).
 email_queued = Signal()

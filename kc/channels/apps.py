@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db import transaction
 
 
 class ChannelsConfig(AppConfig):
@@ -17,5 +16,6 @@ class ChannelsConfig(AppConfig):
 
 def _enqueue_send(sender: Any, message_id: int, **kwargs: Any) -> None:
     from kc.channels.tasks import send_email
+    from kc.core.enqueue import enqueue_with_transaction
 
-    transaction.on_commit(lambda: send_email.enqueue(message_id))
+    enqueue_with_transaction(send_email, message_id)

@@ -5,6 +5,7 @@ from email.message import EmailMessage
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -242,14 +243,29 @@ def test_ingested_mail_enqueues_a_scan_after_commit(settings) -> None:  # type: 
 
 
 @pytest.mark.django_db
-def test_scan_is_enqueued_only_on_commit(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_scan_task_commits_or_rolls_back_with_the_mail() -> None:
     QueueFactory()
     raw = _mail_with_attachment()
     fetched = FetchedMail(uid=8, uidvalidity=1, raw=raw, size=len(raw), folder="INBOX")
-    with django_capture_on_commit_callbacks() as callbacks:
+    with pytest.raises(RuntimeError), transaction.atomic():
         ingest.ingest_one(fetched, "box", frozenset(), ingest.IngestReport())
-    assert len(callbacks) == 1  # runs only on commit; the test transaction rolls back
-    assert not DBTaskResult.objects.exists()
+        assert DBTaskResult.objects.count() == 1  # written in the same transaction
+        raise RuntimeError("crash before the commit")
+    assert not DBTaskResult.objects.exists() and not Attachment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_other_task_backends_get_the_task_after_the_commit(
+    settings,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    from kc.channels.tasks import scan_attachment
+    from kc.core.enqueue import enqueue_with_transaction
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks() as callbacks:
+        enqueue_with_transaction(scan_attachment, 1)
+    assert len(callbacks) == 1
 
 
 # --- the scan task with a stand-in scanner ----------------------------------------------

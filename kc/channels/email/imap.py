@@ -201,26 +201,32 @@ class ImapMailbox:
         self, uid: int, *, uidvalidity: int | None = None, folder: str | None = None
     ) -> None:
         """Call only after the database commit. Sets \\Seen (and the keyword), then moves."""
+        self.mark_processed_many([uid], uidvalidity=uidvalidity, folder=folder)
+
+    def mark_processed_many(
+        self, uids: list[int], *, uidvalidity: int | None = None, folder: str | None = None
+    ) -> None:
+        """mark_processed for several mails in one round trip."""
         folder = folder or self.config.folder
         if uidvalidity is not None and self.uidvalidity(folder) != uidvalidity:
             raise UidValidityChangedError(folder)
         flags: list[bytes] = [SEEN]
         if self.config.processed_keyword:
             flags.append(self.config.processed_keyword.encode())
-        self._call(folder, lambda c: c.add_flags([uid], flags, silent=True))
+        self._call(folder, lambda c: c.add_flags(uids, flags, silent=True))
         target = self.config.processed_folder
         if target and target != folder:
-            self._call(folder, lambda c: _move(c, uid, target))
+            self._call(folder, lambda c: _move(c, uids, target))
 
 
-def _move(client: IMAPClient, uid: int, target: str) -> None:
+def _move(client: IMAPClient, uids: list[int], target: str) -> None:
     if client.has_capability("MOVE"):
-        client.move([uid], target)
+        client.move(uids, target)
         return
-    client.copy([uid], target)
-    client.add_flags([uid], [b"\\Deleted"], silent=True)
+    client.copy(uids, target)
+    client.add_flags(uids, [b"\\Deleted"], silent=True)
     if client.has_capability("UIDPLUS"):
-        client.uid_expunge([uid])
+        client.uid_expunge(uids)
     # Without UIDPLUS the mail stays flagged \Deleted: a plain EXPUNGE could remove other
     # clients' deleted mails, so it is left to the mailbox's own cleanup.
 

@@ -54,7 +54,7 @@ def test_crash_after_commit_before_mark_loses_and_doubles_nothing(  # type: igno
     def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise ConnectionResetError("worker killed")
 
-    monkeypatch.setattr(ImapMailbox, "mark_processed", crash)
+    monkeypatch.setattr(ImapMailbox, "mark_processed_many", crash)
     with pytest.raises(ConnectionResetError):
         ingest.ingest_mailbox(config, own_addresses=OWN)
     monkeypatch.undo()
