@@ -191,26 +191,45 @@ def measure(call: Callable[[], object]) -> tuple[float, float]:
     return percentiles([timed_ms(call) for _ in range(RUNS)])
 
 
+def cursor_before(queue_id: int, page: int) -> str:
+    """The keyset cursor that opens `page` (the last case of the page before it)."""
+    from kc.cases import selectors
+    from kc.cases.views import PAGE_SIZE
+
+    if page <= 1:
+        return ""
+    cases = selectors.case_list(queue_id=queue_id, status="", assignee=None)
+    return selectors.cursor_of(cases[(page - 1) * PAGE_SIZE - 1])
+
+
 def raw_list_query(queue_id: int, page: int) -> Callable[[], object]:
-    """The list's SELECT (one page) and COUNT as the ORM compiles them, run on a cursor."""
+    """The page's keyset SELECTs as the ORM compiles them, run on a raw cursor."""
     from django.db import connection
+    from django.db.models import Q
 
     from kc.cases import selectors
     from kc.cases.views import PAGE_SIZE
 
     cases = selectors.case_list(queue_id=queue_id, status="", assignee=None)
-    offset = (page - 1) * PAGE_SIZE
-    select_sql, select_params = cases[offset : offset + PAGE_SIZE].query.sql_with_params()
-    marks = ", ".join(["%s"] * len(selectors.OPEN_STATUSES))
-    count_sql = f"SELECT COUNT(*) FROM cases_case WHERE queue_id = %s AND status IN ({marks})"  # noqa: S608
-    count_params: list[int | str] = [queue_id, *[str(s) for s in selectors.OPEN_STATUSES]]
+    position = selectors.parse_cursor(cursor_before(queue_id, page))
+    if position is None:
+        statements = [cases[: PAGE_SIZE + 1].query.sql_with_params()]
+    else:
+        priority, received_at, pk = position
+        same = cases.filter(priority=priority, received_at__gte=received_at).filter(
+            Q(received_at__gt=received_at) | Q(pk__gt=pk)
+        )
+        lower = cases.filter(priority__lt=priority)
+        statements = [
+            same[: PAGE_SIZE + 1].query.sql_with_params(),
+            lower[: PAGE_SIZE + 1].query.sql_with_params(),
+        ]
 
     def run() -> None:
         with connection.cursor() as cursor:
-            cursor.execute(count_sql, count_params)
-            cursor.fetchall()
-            cursor.execute(select_sql, select_params)
-            cursor.fetchall()
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                cursor.fetchall()
 
     return run
 
@@ -233,7 +252,8 @@ def bench(db: str, cases: int, queue_id: int) -> None:
     )
     pages = {1: "first page", min(100, last): "page 100", last: "last page"}
     for page, label in sorted(pages.items()):
-        url = f"/vorgaenge/?queue={queue_id}" + (f"&page={page}" if page > 1 else "")
+        cursor = cursor_before(queue_id, page)
+        url = f"/vorgaenge/?queue={queue_id}" + (f"&nach={cursor}" if cursor else "")
         response = client.get(url)
         if response.status_code != 200:
             print(f"{label:<34} GET {url} answered {response.status_code}: not measured")
@@ -249,7 +269,7 @@ def bench(db: str, cases: int, queue_id: int) -> None:
             f"{label + f' (page={page})':<34} {len(response.content):>8,} {p50:>7.1f} {p95:>7.1f} "
             f"{r50:>8.2f} {r95:>8.2f} {p95 / r95:>6.1f}  {verdict}"
         )
-    print("(ratio: page p95 / raw SQL p95 of the same SELECT + COUNT)")
+    print("(ratio: page p95 / raw SQL p95 of the same keyset SELECTs)")
 
 
 def run_child(args: argparse.Namespace) -> None:

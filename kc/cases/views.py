@@ -42,25 +42,45 @@ def case_list(request: StaffRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("q"):
-        cases = search_cases(data["q"])
+        found = Paginator(search_cases(data["q"]), PAGE_SIZE).get_page(request.GET.get("page"))
+        rows, next_url = (
+            list(found),
+            _with(request, page=found.next_page_number()) if found.has_next() else "",
+        )
     else:
         cases = selectors.case_list(
             queue_id=data["queue"].pk if data.get("queue") else None,
             status=data.get("status") or "",
             assignee=request.user if data.get("mine") else None,
         )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = selectors.page_after(cases, request.GET.get("nach", ""), PAGE_SIZE)
+        rows, next_url = (
+            page.cases,
+            _with(request, nach=page.next_cursor) if page.next_cursor else "",
+        )
     return render(
         request,
         "cases/case_list.html",
         {
             "form": form,
-            "page": page,
+            "rows": rows,
+            "next_url": next_url,
+            "first_url": _with(request) if ("nach" in request.GET or "page" in request.GET) else "",
             "bulk_form": BulkAssignForm(),
             "saved_views": request.user.saved_case_views.all(),
             "query": request.GET.urlencode(),
         },
     )
+
+
+def _with(request: StaffRequest, **position: object) -> str:
+    """This list's URL with the same filters at another position."""
+    query = request.GET.copy()
+    for key in ("nach", "page"):
+        query.pop(key, None)
+    for key, value in position.items():
+        query[key] = str(value)
+    return f"?{query.urlencode()}"
 
 
 @login_required

@@ -174,3 +174,45 @@ def test_task_handed_to_the_customer_center_and_reported_back(client: Client, ag
     notes = list(case.messages.values_list("body_text", flat=True))
     assert notes[0].startswith("Aufgabe an Kunden-Center vor Ort: Drucken")
     assert notes[1] == "Erledigt: Drucken und am Fenster übergeben (vorort)"
+
+
+@pytest.mark.django_db
+def test_keyset_pages_walk_the_whole_queue_in_order(
+    agent_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from kc.cases import selectors
+
+    queue = QueueFactory()
+    start = timezone.now() - datetime.timedelta(days=1)
+    made = [
+        CaseFactory(
+            queue=queue, priority=1 + i % 4, received_at=start + datetime.timedelta(minutes=i // 3)
+        )  # equal times too
+        for i in range(23)
+    ]
+    expected = sorted(made, key=lambda c: (-c.priority, c.received_at, c.pk))
+    seen, cursor = [], ""
+    while True:
+        page = selectors.page_after(
+            selectors.case_list(queue_id=queue.pk, status="", assignee=None), cursor, 5
+        )
+        seen += page.cases
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert [c.pk for c in seen] == [c.pk for c in expected]
+    monkeypatch.setattr("kc.cases.views.PAGE_SIZE", 5)
+    first = agent_client.get(reverse("cases:list"), {"queue": queue.pk}).content.decode()
+    assert "nach=" in first and "Zum Anfang" not in first
+    second = agent_client.get(
+        reverse("cases:list"), {"queue": queue.pk, "nach": selectors.cursor_of(expected[4])}
+    )
+    assert expected[5].number in second.content.decode()
+    assert expected[4].number not in second.content.decode()
+    assert "Zum Anfang" in second.content.decode()
+    assert selectors.parse_cursor("x.y.z") is None  # a broken cursor shows the first page
+    assert agent_client.get(reverse("cases:list"), {"nach": "1.2"}).status_code == 200
