@@ -83,7 +83,8 @@ def match_partner(sender: str) -> BusinessPartner | None:
     return found[0] if len(found) == 1 else None
 
 
-@transaction.atomic
+# No savepoint of its own: the mail channel wraps each mail in one.
+@transaction.atomic(savepoint=False)
 def receive_email(mail: InboundEmail, *, own_addresses: frozenset[str] = frozenset()) -> Received:
     """Put a parsed mail on its case (or a new one). A Message-ID seen before is a no-op."""
     existing = Message.objects.filter(kind=Message.Kind.EMAIL_IN, message_id=mail.message_id)

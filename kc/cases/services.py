@@ -68,8 +68,8 @@ def open_case(
     # The related objects come in as instances and the number from its range (unique in the
     # database): checking them again would cost four queries per case.
     case.full_clean(exclude=["queue", "partner", "assignee"], validate_unique=False)
+    case.first_response_due, case.resolution_due = sla.due_dates(case, case.received_at, new=True)
     case.save()
-    refresh_due_dates(case)
     audit.record(
         actor=actor,
         action=audit.Action.CREATE,

@@ -54,22 +54,26 @@ def _default_calendar() -> BusinessCalendar:
     return calendar
 
 
-def clock_for(case: Case) -> SlaClock:
+def clock_for(case: Case, *, new: bool = False) -> SlaClock:
+    """The case's SLA clock; `new`: a case not saved yet, which has no pauses."""
     setting = case.queue.calendar
     return SlaClock(
         received_at=case.received_at,
         policy=policy_for(case.case_type),
         calendar=calendar_from(setting) if setting else _default_calendar(),
         periods=tuple(
-            StatusPeriod(start=p.started_at, end=p.ended_at, paused=True) for p in case.pauses.all()
+            StatusPeriod(start=p.started_at, end=p.ended_at, paused=True)
+            for p in ([] if new else case.pauses.all())
         ),
         first_response_at=case.first_response_at,
         resolved_at=case.resolved_at,
     )
 
 
-def due_dates(case: Case, now: datetime) -> tuple[datetime | None, datetime | None]:
-    clock = clock_for(case)
+def due_dates(
+    case: Case, now: datetime, *, new: bool = False
+) -> tuple[datetime | None, datetime | None]:
+    clock = clock_for(case, new=new)
     first, resolution = clock.first_response(now), clock.resolution(now)
     return (first.due_at if first else None, resolution.due_at if resolution else None)
 

@@ -174,13 +174,26 @@ class ImapMailbox:
         if not uids:
             return
         sizes = self._call(folder, lambda c: c.fetch(uids, ["RFC822.SIZE"]))
-        for uid in uids:
-            if uid not in sizes:
-                continue  # expunged meanwhile
-            size = int(sizes[uid][b"RFC822.SIZE"])
-            mail = self._fetch_one(folder, uid, uidvalidity, size)
+        present = [(uid, int(sizes[uid][b"RFC822.SIZE"])) for uid in uids if uid in sizes]
+        for chunk in _chunks(present, self.config.max_bytes):
+            yield from self._fetch_many(folder, chunk, uidvalidity)
+
+    def _fetch_many(
+        self, folder: str, chunk: list[tuple[int, int]], uidvalidity: int
+    ) -> Iterator[FetchedMail]:
+        """Several normal-sized mails in one FETCH, or one oversized mail's header."""
+        if len(chunk) == 1:
+            mail = self._fetch_one(folder, chunk[0][0], uidvalidity, chunk[0][1])
             if mail is not None:
                 yield mail
+            return
+        data = self._call(folder, lambda c: c.fetch([uid for uid, _ in chunk], ["BODY.PEEK[]"]))
+        if self._uidvalidity[folder] != uidvalidity:
+            raise UidValidityChangedError(folder)
+        for uid, size in chunk:
+            raw = data.get(uid, {}).get(b"BODY[]")
+            if raw is not None:  # None: expunged meanwhile
+                yield FetchedMail(uid, uidvalidity, bytes(raw), size, folder)
 
     def _fetch_one(self, folder: str, uid: int, uidvalidity: int, size: int) -> FetchedMail | None:
         headers_only = size > self.config.max_bytes
@@ -217,6 +230,31 @@ class ImapMailbox:
         target = self.config.processed_folder
         if target and target != folder:
             self._call(folder, lambda c: _move(c, uids, target))
+
+
+# At most this much mail per FETCH round trip: few round trips, memory stays flat.
+FETCH_CHUNK_BYTES = 8 * 1024 * 1024
+FETCH_CHUNK_MAILS = 25
+
+
+def _chunks(mails: list[tuple[int, int]], max_bytes: int) -> Iterator[list[tuple[int, int]]]:
+    """(uid, size) pairs in order, grouped for one FETCH each; an oversized mail alone."""
+    chunk: list[tuple[int, int]] = []
+    total = 0
+    for uid, size in mails:
+        if size > max_bytes:
+            if chunk:
+                yield chunk
+            yield [(uid, size)]
+            chunk, total = [], 0
+            continue
+        if chunk and (total + size > FETCH_CHUNK_BYTES or len(chunk) == FETCH_CHUNK_MAILS):
+            yield chunk
+            chunk, total = [], 0
+        chunk.append((uid, size))
+        total += size
+    if chunk:
+        yield chunk
 
 
 def _move(client: IMAPClient, uids: list[int], target: str) -> None:

@@ -95,7 +95,7 @@ def ingest_one(fetched: FetchedMail, box: str, own: frozenset[str], report: Inge
         report.already_done += 1
         return
     parsed = parse_message(fetched.raw, size=fetched.size if fetched.headers_only else None)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the batch gives each mail its savepoint
         received = receive_email(to_inbound(parsed, own), own_addresses=own)
         ProcessedMail.objects.create(
             **key,

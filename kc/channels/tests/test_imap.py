@@ -116,3 +116,13 @@ def test_changed_uidvalidity_refuses_to_mark(mail_servers, imap_folder):
         with pytest.raises(UidValidityChangedError):
             box.mark_processed(m.uid, uidvalidity=m.uidvalidity + 1)
         assert [x.uid for x in box.fetch_unseen()] == [m.uid]
+
+
+def test_chunks_group_mails_and_keep_oversized_ones_alone():
+    from kc.channels.email.imap import FETCH_CHUNK_MAILS, _chunks
+
+    mails = [(uid, 1000) for uid in range(1, 31)] + [(31, 10**9), (32, 500)]
+    chunks = list(_chunks(mails, max_bytes=10**6))
+    assert [len(c) for c in chunks] == [FETCH_CHUNK_MAILS, 30 - FETCH_CHUNK_MAILS, 1, 1]
+    assert chunks[2] == [(31, 10**9)]
+    assert [uid for c in chunks for uid, _ in c] == list(range(1, 33))
