@@ -28,8 +28,8 @@ from kc.cases.forms import (
 from kc.cases.models import Attachment, Case, CaseTask, Queue, TextModule
 from kc.cases.search import search_cases
 from kc.core import audit
+from kc.core.form_views import call_service, form_page, submitted
 from kc.core.http import StaffRequest
-from kc.core.validation import add_service_errors
 from kc.customers.models import BusinessPartner
 
 PAGE_SIZE = 50
@@ -124,10 +124,11 @@ def case_create(request: StaffRequest) -> HttpResponse:
         get_object_or_404(BusinessPartner, pk=int(partner_id)) if partner_id.isdigit() else None
     )
     form = NewCaseForm(request.POST or None, initial={"queue": _default_queue_id()})
-    if request.method == "POST" and form.is_valid():
+    if submitted(request, form):
         data = form.cleaned_data
-        try:
-            case = services.open_case_with_note(
+        case = call_service(
+            form,
+            lambda: services.open_case_with_note(
                 subject=data["subject"],
                 channel=data["channel"],
                 case_type=data["case_type"],
@@ -136,17 +137,11 @@ def case_create(request: StaffRequest) -> HttpResponse:
                 partner=partner,
                 note=data["note"],
                 actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+            ),
+        )
+        if case is not None:
             return redirect("cases:detail", number=case.number)
-    return render(
-        request,
-        "cases/case_create.html",
-        {"form": form, "partner": partner},
-        status=400 if request.method == "POST" else 200,
-    )
+    return form_page(request, "cases/case_create.html", {"form": form, "partner": partner})
 
 
 def _default_queue_id() -> int | None:
@@ -190,17 +185,19 @@ def case_compose(request: StaffRequest, number: str) -> HttpResponse:
     case = get_object_or_404(Case, number=number)
     form = ComposerForm(request.POST)
     if form.is_valid():
-        text, mode = form.cleaned_data["text"], form.cleaned_data["mode"]
-        try:
-            if mode == ComposerForm.Mode.REPLY:
-                services.reply_by_email(case=case, text=text, actor=request.user)
-                messages.success(request, _("Antwort liegt im Postausgang."))
-            else:
-                services.add_note(case=case, text=text, actor=request.user)
-                messages.success(request, _("Notiz gespeichert."))
-        except ValidationError as error:
-            add_service_errors(form, error)
+        text = form.cleaned_data["text"]
+        if form.cleaned_data["mode"] == ComposerForm.Mode.REPLY:
+            sent = call_service(
+                form, lambda: services.reply_by_email(case=case, text=text, actor=request.user)
+            )
+            done = _("Antwort liegt im Postausgang.")
         else:
+            sent = call_service(
+                form, lambda: services.add_note(case=case, text=text, actor=request.user)
+            )
+            done = _("Notiz gespeichert.")
+        if sent is not None:
+            messages.success(request, done)
             return redirect("cases:detail", number=case.number)
     return render(
         request, "cases/case_detail.html", _detail_context(case, composer=form), status=400
@@ -237,17 +234,18 @@ def case_hand_off(request: StaffRequest, number: str) -> HttpResponse:
     case = get_object_or_404(Case, number=number)
     form = HandOffForm(request.POST)
     if form.is_valid():
-        try:
-            services.hand_off(
+        data = form.cleaned_data
+        moved = call_service(
+            form,
+            lambda: services.hand_off(
                 case=case,
-                queue=form.cleaned_data["queue"],
-                owner=form.cleaned_data["owner"],
-                note=form.cleaned_data["note"],
+                queue=data["queue"],
+                owner=data["owner"],
+                note=data["note"],
                 actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+            ),
+        )
+        if moved is not None:
             messages.success(request, _("Vorgang übergeben."))
             return redirect("cases:detail", number=case.number)
     return render(

@@ -3,23 +3,19 @@
 Views parse input, call a service or selector and render; nothing else.
 """
 
-from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods
 
+from kc.core.form_views import call_service, form_page, submitted
 from kc.core.http import StaffRequest
 from kc.core.models import AuditLogEntry
-from kc.core.validation import add_service_errors
 from kc.customers import services as customer_services
 from kc.customers.models import BusinessPartner, ContractAccount
 from kc.customers.selectors import MatchField
@@ -90,24 +86,6 @@ def customer_detail(request: StaffRequest, partner_id: int) -> HttpResponse:
     overview = load_customer_overview(partner_id)
     customer_services.record_customer_view(partner=overview.partner, actor=request.user)
     return render(request, "desk/customer_detail.html", {"o": overview})
-
-
-def submitted(request: StaffRequest, *forms: BaseForm) -> bool:
-    return request.method == "POST" and all([form.is_valid() for form in forms])
-
-
-def call_service[T](form: BaseForm, action: Callable[[], T]) -> T | None:
-    """Run a service; its ValidationError lands on the form instead of a 500."""
-    try:
-        return action()
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None
-
-
-def form_page(request: StaffRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    """A form page: 400 when a submitted form comes back with errors."""
-    return render(request, template, context, status=400 if request.method == "POST" else 200)
 
 
 @login_required
