@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from kc.cases import call_rules
 from kc.cases.models import Call, Case, Channel, Message, Queue
-from kc.cases.services import open_case
+from kc.cases.services import add_message, open_case
 from kc.core import audit
 from kc.core.contact import normalize_phone
 from kc.core.models import User
@@ -228,19 +228,14 @@ def add_wrap_up_note(*, call: Call, text: str, actor: User) -> Message:
 
 
 def _call_message(case: Case, actor: User | None, body: str, *, sender: str) -> Message:
-    message = Message(
-        case=case,
-        kind=Message.Kind.CALL,
-        author=actor,
-        created_at=timezone.now(),
+    return add_message(
+        case,
+        Message.Kind.CALL,
+        actor,
         subject=_("Telefonat"),
         body_text=body,
         sender=sender[:320],
     )
-    message.full_clean()
-    message.save()
-    Case.objects.filter(pk=case.pk).update(updated_at=message.created_at)
-    return message
 
 
 def _audit(call: Call, action: str, changes: dict[str, str] | None = None) -> None:

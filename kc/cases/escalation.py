@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from kc.cases import sla
+from kc.cases import services, sla
 from kc.cases.models import Case, Message
 from kc.cases.selectors import OPEN_STATUSES
 from kc.core.sla import TargetState
@@ -63,5 +63,5 @@ def _remind(case: Case, level: str, now: datetime.datetime) -> None:
         if level == "breached"
         else _("SLA knapp: fällig am %(when)s.")
     ) % {"when": when}
-    Message.objects.create(case=case, kind=Message.Kind.NOTE, created_at=now, body_text=text)
+    services.add_message(case, Message.Kind.NOTE, None, at=now, body_text=text)
     Case.objects.filter(pk=case.pk).update(sla_alert=level, sla_alerted_at=now)

@@ -112,10 +112,10 @@ def receive_email(mail: InboundEmail, *, own_addresses: frozenset[str] = frozens
 
 
 def _store_message(case: Case, mail: InboundEmail) -> Message:
-    message = Message.objects.create(
-        case=case,
-        kind=Message.Kind.EMAIL_IN,
-        created_at=timezone.now(),
+    message = services.add_message(
+        case,
+        Message.Kind.EMAIL_IN,
+        None,
         subject=mail.subject[:250],
         body_text=mail.text,
         body_html=mail.html,

@@ -106,8 +106,16 @@ def open_case_with_note(
     return case
 
 
-def _add_message(case: Case, kind: str, actor: User | None, **fields: object) -> Message:
-    message = Message(case=case, kind=kind, author=actor, created_at=timezone.now(), **fields)
+def add_message(
+    case: Case,
+    kind: str,
+    actor: User | None,
+    *,
+    at: datetime.datetime | None = None,
+    **fields: object,
+) -> Message:
+    """Put one entry on the case's timeline; the case counts as changed at that moment."""
+    message = Message(case=case, kind=kind, author=actor, created_at=at or timezone.now(), **fields)
     message.full_clean(exclude=["case", "author"], validate_unique=False)
     message.save()
     Case.objects.filter(pk=case.pk).update(updated_at=message.created_at)
@@ -119,7 +127,7 @@ def add_note(*, case: Case, text: str, actor: User) -> Message:
     """An internal note: never leaves the house."""
     if not text.strip():
         raise field_error("text", _("Die Notiz ist leer."), "empty_note")
-    return _add_message(case, Message.Kind.NOTE, actor, body_text=text.strip())
+    return add_message(case, Message.Kind.NOTE, actor, body_text=text.strip())
 
 
 @transaction.atomic
@@ -155,7 +163,7 @@ def queue_email(
         case.messages.filter(kind=Message.Kind.EMAIL_IN).exclude(message_id="").last()
     )
     references = f"{last_in.references} {last_in.message_id}".split() if last_in else []
-    message = _add_message(
+    message = add_message(
         case,
         Message.Kind.EMAIL_OUT,
         actor,
@@ -229,7 +237,7 @@ def change_status(*, case: Case, status: str, actor: User, note: str = "") -> Ca
     case.save(update_fields=["status", "resolved_at", "updated_at"])
     _track_pause(case, now)
     refresh_due_dates(case)
-    _add_message(
+    add_message(
         case,
         Message.Kind.STATUS,
         actor,
@@ -259,7 +267,7 @@ def assign(*, case: Case, assignee: User | None, actor: User) -> Case:
     case.assignee = assignee
     case.save(update_fields=["assignee", "updated_at"])
     who = assignee.get_full_name() or assignee.get_username() if assignee else _("niemand")
-    _add_message(
+    add_message(
         case, Message.Kind.STATUS, actor, body_text=_("Zugewiesen an %(who)s") % {"who": who}
     )
     return case
@@ -277,7 +285,7 @@ def hand_off(
     case.queue = queue
     case.assignee = owner
     case.save(update_fields=["queue", "assignee", "updated_at"])
-    _add_message(
+    add_message(
         case,
         Message.Kind.NOTE,
         actor,
@@ -366,7 +374,7 @@ def hand_off_task(
         requested_by=actor,
         created_at=timezone.now(),
     )
-    _add_message(
+    add_message(
         case,
         Message.Kind.NOTE,
         actor,
@@ -385,7 +393,7 @@ def complete_task(*, task: CaseTask, actor: User, note: str = "") -> CaseTask:
     task.status, task.done_at, task.done_by = CaseTask.Status.DONE, timezone.now(), actor
     task.save(update_fields=["status", "done_at", "done_by"])
     who = actor.get_full_name() or actor.get_username()
-    _add_message(
+    add_message(
         task.case,
         Message.Kind.NOTE,
         actor,

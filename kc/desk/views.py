@@ -3,7 +3,6 @@
 Views parse input, call a service or selector and render; nothing else.
 """
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator

@@ -65,6 +65,7 @@ def test_reply_threads_by_case_tag_and_reopens() -> None:
     assert not got.new_case and got.message.case == case
     case.refresh_from_db()
     assert case.status == Case.Status.OPEN
+    assert case.updated_at >= got.message.created_at  # the reply counts as activity
 
 
 @pytest.mark.usefixtures("setup")
