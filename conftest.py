@@ -73,3 +73,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("postgres"):
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Letters, batch PDFs and attachments of a test land in its own folder, not in var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"

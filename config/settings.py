@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kc.core",
     "kc.customers",
     "kc.supply",
+    "kc.letters",
     "kc.cases",
     "kc.channels",
     "kc.desk",
@@ -135,6 +136,12 @@ KC_PERIODIC_TASKS = {
     "sweep_outbox": {"task": "kc.channels.tasks.sweep_outbox", "every": 300},
     "scan_attachments": {"task": "kc.channels.tasks.scan_pending_attachments", "every": 120},
     "sla_reminders": {"task": "kc.cases.tasks.sla_reminders", "every": 300},
+    "print_batches": {
+        "task": "kc.letters.tasks.assemble_print_batches",
+        "every": env_int("KC_PRINT_BATCH_SECONDS", 300),
+    },
+    "print_jobs": {"task": "kc.letters.tasks.check_print_jobs", "every": 15},
+    "letter_outbox": {"task": "kc.channels.tasks.sweep_letter_deliveries", "every": 300},
 }
 
 # --- Cache (rate limits) --------------------------------------------------
@@ -230,6 +237,19 @@ KC_UTILITY_NAME = env_str("KC_UTILITY_NAME", "Stadtwerke Musterstadt")
 KC_HOTLINE = env_str("KC_HOTLINE", "0800 1234 567")
 KC_DEFAULT_PHONE_REGION = env_str("KC_DEFAULT_PHONE_REGION", "DE")
 KC_CTI_BLOCKED_NUMBERS = env_list("KC_CTI_BLOCKED_NUMBERS", [])
+
+# --- Letters and print room -------------------------------------------------
+# The customer center's printer as an IPP URI (ipp://host:631/printers/NAME); empty: letters
+# queue for print and the print room says that no printer is set up.
+KC_PRINTER_URI = env_str("KC_PRINTER_URI", "")
+KC_PRINT_BATCH_SIZE = env_int("KC_PRINT_BATCH_SIZE", 500)
+KC_PRINT_DUPLEX = env_bool("KC_PRINT_DUPLEX", False)
+KC_PRINT_CONTROL_MARKS = env_bool("KC_PRINT_CONTROL_MARKS", True)
+# A job CUPS has not finished after this long is shown as a printer problem.
+KC_PRINT_JOB_ALERT_MINUTES = env_int("KC_PRINT_JOB_ALERT_MINUTES", 15)
+# A submission claimed longer ago than this belongs to a worker that died; it is retried
+# (CUPS is asked first whether the job arrived).
+KC_PRINT_CLAIM_SECONDS = env_int("KC_PRINT_CLAIM_SECONDS", 120)
 
 # --- Mail -----------------------------------------------------------------
 KC_MAIL_FROM = env_str("KC_MAIL_FROM", "kundenservice@stadtwerke-musterstadt.example")

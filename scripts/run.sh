@@ -33,6 +33,10 @@ else
     echo "run: WARNING: manage.py setup_demo_staff is not available yet, no demo logins" >&2
 fi
 
+if has_command seed_demo_letters; then
+    "$py" manage.py seed_demo_letters
+fi
+
 "$py" manage.py worker &
 worker_pid=$!
 "$py" manage.py scheduler &

@@ -3,20 +3,13 @@
 import re
 from collections.abc import Mapping
 
+from kc.customers.addressing import salutation_line
+
+__all__ = ["PLACEHOLDERS", "fill_placeholders", "salutation_line"]
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 PLACEHOLDERS = ("anrede", "vorname", "nachname", "name", "kundennummer", "vorgang", "betrag")
-
-
-def salutation_line(salutation: str, last_name: str, full_name: str) -> str:
-    """The German letter opening for a partner's salutation."""
-    if salutation == "ms" and last_name:
-        return f"Sehr geehrte Frau {last_name},"
-    if salutation == "mr" and last_name:
-        return f"Sehr geehrter Herr {last_name},"
-    if salutation == "none" and full_name:
-        return f"Guten Tag {full_name},"
-    return "Sehr geehrte Damen und Herren,"
 
 
 def fill_placeholders(body: str, values: Mapping[str, str]) -> tuple[str, list[str]]:

@@ -10,8 +10,10 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         from kc.cases.signals import email_queued
+        from kc.letters.signals import delivery_queued
 
         email_queued.connect(_enqueue_send, dispatch_uid="kc-channels-send-email")
+        delivery_queued.connect(_enqueue_letter, dispatch_uid="kc-channels-send-letter")
 
 
 def _enqueue_send(sender: Any, message_id: int, **kwargs: Any) -> None:
@@ -19,3 +21,10 @@ def _enqueue_send(sender: Any, message_id: int, **kwargs: Any) -> None:
     from kc.core.enqueue import enqueue_with_transaction
 
     enqueue_with_transaction(send_email, message_id)
+
+
+def _enqueue_letter(sender: Any, delivery_id: int, **kwargs: Any) -> None:
+    from kc.channels.tasks import send_letter
+    from kc.core.enqueue import enqueue_with_transaction
+
+    enqueue_with_transaction(send_letter, delivery_id)

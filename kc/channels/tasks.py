@@ -13,7 +13,9 @@ from kc.cases import outbox as case_outbox
 from kc.cases.models import Attachment
 from kc.channels import clamd
 from kc.channels.email.ingest import configured_mailbox, ingest_mailbox, own_addresses
+from kc.channels.email.letters import send_letter_delivery
 from kc.channels.email.outbox import send_queued_email
+from kc.letters import outbox as letter_outbox
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,27 @@ def sweep_outbox() -> int:
     ids = case_outbox.queued_email_ids()
     for message_id in ids:
         send_email.enqueue(message_id)
+    return len(ids)
+
+
+@task()
+def send_letter(delivery_id: int, attempt: int = 1) -> bool:
+    """A letter by e-mail, or the notice of a new document in the portal."""
+    result = send_letter_delivery(delivery_id)
+    if result.retry:
+        wait = BACKOFF[min(attempt - 1, len(BACKOFF) - 1)]
+        send_letter.using(run_after=timezone.now() + datetime.timedelta(seconds=wait)).enqueue(
+            delivery_id, attempt + 1
+        )
+    return result.sent
+
+
+@task()
+def sweep_letter_deliveries() -> int:
+    """Re-enqueue letter deliveries still waiting (e.g. queued while no worker ran)."""
+    ids = letter_outbox.waiting_ids()
+    for delivery_id in ids:
+        send_letter.enqueue(delivery_id)
     return len(ids)
 
 
