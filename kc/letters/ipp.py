@@ -754,8 +754,13 @@ def print_job(
     user: str = DEFAULT_USER,
     timeout: float = 60.0,
     document_format: str = "application/pdf",
+    media: str = "iso_a4_210x297mm",
+    duplex: bool = False,
 ) -> int:
     """Print-Job: send the document and return the new job's id.
+
+    Letters must print at 100 % on A4 or the address misses the envelope window: the job asks
+    for `media` and `print-scaling=none` (printers that do not know them ignore them).
 
     A file-like document is streamed from its current position in 64 KiB pieces, with a
     Content-Length when it can seek (chunked otherwise); it is not read into memory.
@@ -769,6 +774,14 @@ def print_job(
             user,
             attr(TAG_NAME, "job-name", job_name),
             attr(TAG_MIME_TYPE, "document-format", document_format),
+        ),
+        Group(
+            TAG_JOB,
+            (
+                attr(TAG_KEYWORD, "media", media),
+                attr(TAG_KEYWORD, "print-scaling", "none"),
+                attr(TAG_KEYWORD, "sides", "two-sided-long-edge" if duplex else "one-sided"),
+            ),
         ),
     )
     response = _post(printer_uri, request, timeout, document)

@@ -260,7 +260,10 @@ def submit_job(job_id: int) -> PrintJob | None:
             crash_point("print.before_submit")
             with job.batch.pdf.open("rb") as document:
                 cups_id = ipp.print_job(
-                    job.printer_uri, document.file, job_name=job.job_name, user="kundencenter"
+                    job.printer_uri,
+                    document.file,
+                    job_name=job.job_name,
+                    duplex=settings.KC_PRINT_DUPLEX,
                 )
             crash_point("print.after_submit")
     except (ipp.IppError, ipp.PrinterUnreachable, OSError) as exc:
