@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("vorgaenge/", include("kc.cases.urls")),
+    path("briefe/", include("kc.letters.urls")),
     path("", include("kc.desk.urls")),
 ]

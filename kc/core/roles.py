@@ -33,6 +33,10 @@ _CHANGE_CUSTOMER = [
 _VIEW_CASES = ["cases.view_case", "cases.view_message", "cases.view_queue", "cases.view_textmodule"]
 _WORK_CASES = [*_VIEW_CASES, "cases.add_case", "cases.change_case", "cases.add_message"]
 
+_WRITE_LETTERS = ["letters.view_letter", "letters.add_letter"]
+_WORK_LETTERS = [*_WRITE_LETTERS, "letters.change_letter"]  # change: withdraw, release
+_PRINT_ROOM = ["letters.view_printbatch", "letters.change_printbatch"]
+
 AGENT = "agent"
 CUSTOMER_CENTER = "customer_center"
 TEAM_LEAD = "team_lead"
@@ -52,7 +56,7 @@ ROLE_NAMES = {
 }
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _VIEW_CUSTOMER + _CHANGE_CUSTOMER + _WORK_CASES,
+    AGENT: _VIEW_CUSTOMER + _CHANGE_CUSTOMER + _WORK_CASES + _WORK_LETTERS,
     # On-site staff check receipts and hand over letters; they do not edit master data.
     CUSTOMER_CENTER: [
         "customers.view_businesspartner",
@@ -60,14 +64,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_postaladdress",
         "supply.view_contract",
         *_WORK_CASES,
+        "letters.view_letter",
+        *_PRINT_ROOM,
     ],
     TEAM_LEAD: _VIEW_CUSTOMER
     + _CHANGE_CUSTOMER
     + _WORK_CASES
+    + _WORK_LETTERS
+    + _PRINT_ROOM
     + ["core.view_team", "core.view_user", "cases.add_textmodule", "cases.change_textmodule"],
-    ENERGY_ADVISOR: _VIEW_CUSTOMER + _WORK_CASES,
-    FUNDING_CLERK: _VIEW_CUSTOMER + _WORK_CASES,
-    COMPLAINT_MANAGER: _VIEW_CUSTOMER + _WORK_CASES,
+    ENERGY_ADVISOR: _VIEW_CUSTOMER + _WORK_CASES + _WORK_LETTERS,
+    FUNDING_CLERK: _VIEW_CUSTOMER + _WORK_CASES + _WRITE_LETTERS,
+    COMPLAINT_MANAGER: _VIEW_CUSTOMER + _WORK_CASES + _WORK_LETTERS,
     ADMIN: _VIEW_CUSTOMER
     + _CHANGE_CUSTOMER
     + [
@@ -94,6 +102,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.change_queue",
         "cases.add_textmodule",
         "cases.change_textmodule",
+        "letters.view_letter",
+        "letters.view_lettertemplate",
+        "letters.change_lettertemplate",
+        "letters.view_letterhead",
+        "letters.add_letterhead",
+        "letters.change_letterhead",
     ],
 }
 

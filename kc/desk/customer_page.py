@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404
 from kc.cases.models import Case
 from kc.cases.selectors import cases_of_partner
 from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
+from kc.letters.models import Letter
+from kc.letters.selectors import letters_for_partner
 from kc.supply.models import Contract, Meter, MeterReading, Register
 
 READINGS_SHOWN = 6
@@ -31,6 +33,7 @@ class CustomerOverview:
     addresses: list[PostalAddress]
     accounts: list[AccountView]
     cases: list[Case]
+    letters: list[Letter]
 
     @property
     def contract_count(self) -> int:
@@ -73,4 +76,5 @@ def load_customer_overview(partner_id: int) -> CustomerOverview:
             for account in accounts
         ],
         cases=cases_of_partner(partner.pk),
+        letters=letters_for_partner(partner.pk),
     )

@@ -15,7 +15,9 @@ class LettersConfig(AppConfig):
 
 
 def _default_templates(**kwargs: Any) -> None:
-    """A fresh installation gets version 1 of every letter template."""
-    from kc.letters.services import ensure_default_templates
+    """A fresh installation (and a flushed test database) gets the number ranges and version 1
+    of every letter template."""
+    from kc.letters.services import ensure_default_templates, ensure_number_ranges
 
+    ensure_number_ranges()
     ensure_default_templates()

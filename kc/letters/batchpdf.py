@@ -69,13 +69,15 @@ def build_batch_pdf(
             }
         )
     )
-    for letter in letters:
+    for number, letter in enumerate(letters):
         source = letter.pdf if not isinstance(letter.pdf, bytes) else io.BytesIO(letter.pdf)
         reader = PdfReader(source)
+        tag = _subset_tag(number + 1)  # the cover keeps AAAAAA
         pages = len(reader.pages)
         sheets = (pages + 1) // 2 if cover.duplex else pages
         for index, page in enumerate(reader.pages):
             added = writer.add_page(page)
+            _rename_font_subsets(added, tag)
             if marks and (not cover.duplex or index % 2 == 0):
                 sheet = index // 2 + 1 if cover.duplex else index + 1
                 code = control_code(cover.batch_number, letter.number, sheet, sheets)
@@ -84,6 +86,35 @@ def build_batch_pdf(
             writer.add_blank_page()  # the next letter starts on a new sheet
     writer.write(out)
     return len(writer.pages)
+
+
+def _subset_tag(number: int) -> str:
+    """Six capital letters, different for every letter of the batch."""
+    tag = ""
+    for _ in range(6):
+        number, digit = divmod(number, 26)
+        tag = chr(ord("A") + digit) + tag
+    return tag
+
+
+def _rename_font_subsets(page: PageObject, tag: str) -> None:
+    """Every letter names its font subset AAAAAA+DejaVuSans; in one print file a printer that
+    caches fonts by name could print one letter with another's glyphs. Each letter's subsets
+    get their own tag."""
+    resources = page["/Resources"].get_object()
+    fonts = resources.get("/Font") if isinstance(resources, DictionaryObject) else None
+    fonts = fonts.get_object() if fonts is not None else None
+    if not isinstance(fonts, DictionaryObject):
+        return
+    for ref in fonts.values():
+        font = ref.get_object()
+        name = str(font.get("/BaseFont", ""))
+        if len(name) > 8 and name[7] == "+" and not name.startswith(f"/{tag}+"):
+            renamed = NameObject(f"/{tag}{name[7:]}")
+            font[NameObject("/BaseFont")] = renamed
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is not None:
+                descriptor.get_object()[NameObject("/FontName")] = renamed
 
 
 def _stamp(writer: PdfWriter, page: PageObject, operators: bytes, font: IndirectObject) -> None:

@@ -21,6 +21,8 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kc.core.enqueue import enqueue_with_transaction
 from kc.core.faults import crash_point
@@ -176,13 +178,16 @@ def take_out_of_print(delivery: Delivery) -> None:
         return  # withdrawn with the other queued deliveries
     if delivery.state != Delivery.State.BATCHED or delivery.batch is None:
         raise PrintRoomError(
-            "Der Brief ist bereits gedruckt und kann nicht mehr zurückgezogen werden."
+            _("Der Brief ist bereits gedruckt und kann nicht mehr zurückgezogen werden.")
         )
     batch = PrintBatch.objects.select_for_update().get(pk=delivery.batch.pk)
     if batch.jobs.filter(state__in=[*ACTIVE_JOB_STATES, PrintJob.State.COMPLETED]).exists():
         raise PrintRoomError(
-            f"Stapel {batch.number} wird gerade gedruckt; der Brief kann nicht mehr zurückgezogen "
-            "werden. Bitte im Druckraum aussortieren."
+            _(
+                "Stapel %(number)s wird gerade gedruckt; der Brief kann nicht mehr "
+                "zurückgezogen werden. Bitte im Druckraum aussortieren."
+            )
+            % {"number": batch.number}
         )
     Delivery.objects.filter(pk=delivery.pk).update(state=Delivery.State.WITHDRAWN)
     batch.state = PrintBatch.State.BUILDING
@@ -201,15 +206,19 @@ def request_print(*, batch: PrintBatch, actor: User, reason: str = "") -> PrintJ
     """Print a batch; a second print is a reprint and needs a reason."""
     batch = PrintBatch.objects.select_for_update().get(pk=batch.pk)
     if not settings.KC_PRINTER_URI:
-        raise PrintRoomError("Es ist kein Drucker eingerichtet (KC_PRINTER_URI).")
+        raise PrintRoomError(_("Es ist kein Drucker eingerichtet (KC_PRINTER_URI)."))
     if batch.state in (PrintBatch.State.BUILDING, PrintBatch.State.EMPTY):
-        raise PrintRoomError(f"Stapel {batch.number} ist noch nicht druckbereit.")
+        raise PrintRoomError(
+            _("Stapel %(number)s ist noch nicht druckbereit.") % {"number": batch.number}
+        )
     if batch.jobs.filter(state__in=ACTIVE_JOB_STATES).exists():
-        raise PrintRoomError(f"Stapel {batch.number} ist bereits beim Drucker.")
+        raise PrintRoomError(
+            _("Stapel %(number)s ist bereits beim Drucker.") % {"number": batch.number}
+        )
     previous = batch.jobs.count()
     # Any second submission may print sheets twice (an aborted job can have printed half).
     if previous and not reason.strip():
-        raise PrintRoomError("Ein erneuter Druck braucht einen Grund (z. B. Papierstau).")
+        raise PrintRoomError(_("Ein erneuter Druck braucht einen Grund (z. B. Papierstau)."))
     job = PrintJob.objects.create(
         batch=batch,
         attempt=previous + 1,
@@ -228,6 +237,35 @@ def request_print(*, batch: PrintBatch, actor: User, reason: str = "") -> PrintJ
     from kc.letters import tasks
 
     enqueue_with_transaction(tasks.submit_print_job, job.pk)
+    return job
+
+
+@transaction.atomic
+def cancel_print_job(*, job: PrintJob, actor: User, reason: str) -> PrintJob:
+    """Give up a job that hangs (printer gone, paper jam for hours): cancelled at CUPS where it
+    got there, the batch printable again. Printing it again then needs a reason."""
+    job = PrintJob.objects.select_for_update().get(pk=job.pk)
+    if not reason.strip():
+        raise PrintRoomError(_("Bitte einen Grund für den Abbruch angeben."))
+    if job.state == PrintJob.State.SUBMITTING:
+        raise PrintRoomError(_("Der Auftrag wird gerade gesendet; bitte gleich noch einmal."))
+    if job.state not in (PrintJob.State.PENDING, PrintJob.State.SUBMITTED):
+        raise PrintRoomError(_("Dieser Druckauftrag läuft nicht mehr."))
+    note = ""
+    if job.cups_job_id:
+        try:
+            ipp.cancel_job(job.printer_uri, job.cups_job_id)
+        except (ipp.PrintError, OSError) as exc:
+            note = f" (CUPS: {exc})"
+    name = actor.get_full_name() or actor.get_username()
+    detail = f"Abgebrochen von {name}: {reason.strip()}{note}"[:300]
+    job.state, job.detail = PrintJob.State.FAILED, detail
+    job.save(update_fields=["state", "detail"])
+    batch = PrintBatch.objects.select_for_update().get(pk=job.batch_id)
+    if batch.printed_at is None:
+        batch.state = PrintBatch.State.READY
+    batch.problem = detail
+    batch.save(update_fields=["state", "problem"])
     return job
 
 
@@ -252,7 +290,7 @@ def submit_job(job_id: int) -> PrintJob | None:
     try:
         status = ipp.printer_status(job.printer_uri)
         if not status.ready:
-            return _back_to_pending(job, _printer_problem_text(status.problem or ""))
+            return _back_to_pending(job, printer_problem_text(status.problem or ""))
         found = ipp.find_jobs(job.printer_uri, job_name=job.job_name)
         if found:
             cups_id = found[0].job_id  # a worker died after CUPS took it: do not print again
@@ -278,19 +316,25 @@ def submit_job(job_id: int) -> PrintJob | None:
     return PrintJob.objects.get(pk=job.pk)
 
 
-def _printer_problem_text(problem: str) -> str:
-    texts = {
-        "media-empty": "Drucker: kein Papier.",
-        "media-jam": "Drucker: Papierstau.",
-        "door-open": "Drucker: eine Klappe ist offen.",
-        "toner-empty": "Drucker: Toner leer.",
-        "tray-missing": "Drucker: ein Papierfach fehlt.",
-        "output-full": "Drucker: Ablage voll.",
-        "offline": "Drucker ist offline.",
-        "stopped": "Drucker ist angehalten.",
-        "not-accepting": "Drucker nimmt keine Aufträge an.",
-    }
-    return texts.get(problem, f"Drucker meldet: {problem}.")
+PRINTER_PROBLEMS = {
+    "offline": gettext_lazy("Drucker ist offline."),
+    "media-jam": gettext_lazy("Drucker: Papierstau."),
+    "media-empty": gettext_lazy("Drucker: kein Papier."),
+    "door-open": gettext_lazy("Drucker: eine Klappe ist offen."),
+    "toner-empty": gettext_lazy("Drucker: Toner leer."),
+    "tray-missing": gettext_lazy("Drucker: ein Papierfach fehlt."),
+    "output-full": gettext_lazy("Drucker: Ablage voll."),
+    "stopped": gettext_lazy("Drucker ist angehalten."),
+    "not-accepting": gettext_lazy("Drucker nimmt keine Aufträge an."),
+    "error": gettext_lazy("Drucker meldet einen Fehler."),
+}
+
+
+def printer_problem_text(problem: str) -> str:
+    """The staff's words for a printer problem code of `ipp.PrinterStatus.problem`."""
+    return str(
+        PRINTER_PROBLEMS.get(problem, _("Drucker meldet: %(problem)s.") % {"problem": problem})
+    )
 
 
 def _back_to_pending(job: PrintJob, detail: str) -> PrintJob:
@@ -402,7 +446,8 @@ def _confirm(
     batch = PrintBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.state != before:
         raise PrintRoomError(
-            f"Stapel {batch.number} ist „{batch.get_state_display()}“; dieser Schritt passt nicht."
+            _("Stapel %(number)s ist „%(state)s“; dieser Schritt passt nicht.")
+            % {"number": batch.number, "state": batch.get_state_display()}
         )
     now = timezone.now()
     if after == PrintBatch.State.ENVELOPED:

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kc.core import audit
-from kc.core.models import User
+from kc.core.models import NumberRange, User
 from kc.core.numbers import next_number
 from kc.customers.addressing import letter_address, partner_salutation, recipient_lines
 from kc.customers.models import BusinessPartner, ContractAccount
@@ -35,6 +36,18 @@ from kc.letters.signals import delivery_queued
 
 class LetterError(Exception):
     """A letter action that is not possible now; the message is for the person who asked."""
+
+
+LETTER_NUMBER_RANGES = {"letter": "B", "print_batch": "D"}
+
+
+def ensure_number_ranges() -> None:
+    """The letter and batch number ranges (also after a test database flush)."""
+    for key, prefix in LETTER_NUMBER_RANGES.items():
+        NumberRange.objects.get_or_create(
+            key=key,
+            defaults={"prefix": prefix, "next_value": 1, "max_value": 99_999_999, "width": 8},
+        )
 
 
 def ensure_default_templates() -> None:
@@ -72,8 +85,13 @@ def save_template_version(
 def current_letterhead() -> Letterhead:
     letterhead = Letterhead.objects.order_by("-created_at", "-pk").first()
     if letterhead is None:
-        raise LetterError("Es ist kein Briefkopf angelegt (Administration → Briefköpfe).")
+        raise LetterError(_("Es ist kein Briefkopf angelegt (Administration → Briefköpfe)."))
     return letterhead
+
+
+def _utility_name() -> str:
+    letterhead = Letterhead.objects.order_by("-created_at", "-pk").first()
+    return letterhead.name if letterhead else settings.KC_UTILITY_NAME
 
 
 def common_values(
@@ -87,7 +105,7 @@ def common_values(
         "vertragskonto": account.number if account else "",
         "datum": timezone.localdate().strftime("%d.%m.%Y"),
         "ansprechpartner": contact or "Ihr Kundenservice",
-        "versorger": current_letterhead().name,
+        "versorger": _utility_name(),
         "hotline": settings.KC_HOTLINE,
     }
 
@@ -128,7 +146,7 @@ def release_letter(*, letter: Letter, actor: User | None) -> Letter:
     """Try a held letter again, e.g. after the address was corrected."""
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
     if letter.status != Letter.Status.HELD:
-        raise LetterError("Nur angehaltene Briefe können neu erstellt werden.")
+        raise LetterError(_("Nur angehaltene Briefe können neu erstellt werden."))
     _render_and_send(letter, actor=actor, event=LetterEvent.Kind.RELEASED)
     return letter
 
@@ -227,9 +245,9 @@ def withdraw_letter(*, letter: Letter, reason: str, actor: User) -> Letter:
 
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
     if not reason.strip():
-        raise LetterError("Bitte einen Grund für das Zurückziehen angeben.")
+        raise LetterError(_("Bitte einen Grund für das Zurückziehen angeben."))
     if letter.status == Letter.Status.WITHDRAWN:
-        raise LetterError("Der Brief ist bereits zurückgezogen.")
+        raise LetterError(_("Der Brief ist bereits zurückgezogen."))
     post = letter.deliveries.filter(channel=Delivery.Channel.POST).first()
     if post is not None:
         try:

@@ -61,6 +61,17 @@ def test_batch_pdf_has_cover_letters_and_control_marks() -> None:
         text = pdfcheck.page_text(pdf, page)
         assert f"KC|{batch.number}|{written[letter].number}|{sheet}/2" in text
     assert printroom.build_batch(batch.pk).pdf.name == batch.pdf.name  # built once
+    reader = PdfReader(io.BytesIO(pdf))
+    names_per_page = [
+        {str(font.get_object()["/BaseFont"]) for font in page["/Resources"]["/Font"].values()}  # type: ignore[index]
+        - {"/Helvetica"}  # the control mark's font, one object for the whole batch
+        for page in reader.pages
+    ]
+    # Each letter's font subsets have their own name (a printer may cache fonts by name).
+    assert names_per_page[1] == names_per_page[2] != names_per_page[3]
+    assert not (names_per_page[0] & names_per_page[1]) and not (
+        names_per_page[1] & names_per_page[3]
+    )
 
 
 def test_withdrawing_a_batched_letter_rebuilds_the_batch(agent) -> None:  # type: ignore[no-untyped-def]

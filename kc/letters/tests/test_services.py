@@ -129,15 +129,17 @@ def test_missing_address_and_missing_value_hold_the_letter() -> None:
     assert "{{ betreff }}" in no_value.hold_reason
 
 
-def test_no_letterhead_holds_with_a_clear_reason() -> None:
+def test_no_letterhead_holds_with_a_clear_reason(admin_user) -> None:  # type: ignore[no-untyped-def]
     from kc.letters.models import Letterhead
 
     partner = customer_with_address()
     Letterhead.objects.all().delete()
-    with pytest.raises(services.LetterError, match="kein Briefkopf"):
-        services.create_letter(
-            kind="free_text", partner=partner, values=SAMPLES["free_text"], actor=None
-        )
+    letter = services.create_letter(
+        kind="free_text", partner=partner, values=SAMPLES["free_text"], actor=None
+    )
+    assert letter.status == Letter.Status.HELD and "kein Briefkopf" in letter.hold_reason
+    LetterheadFactory()
+    assert services.release_letter(letter=letter, actor=admin_user).status == Letter.Status.READY
 
 
 def test_withdraw_needs_a_reason_and_stops_the_post(agent) -> None:  # type: ignore[no-untyped-def]
