@@ -37,6 +37,22 @@ if has_command seed_demo_letters; then
     "$py" manage.py seed_demo_letters
 fi
 
+# The print room's printer: a private CUPS with the cups-pdf printer when CUPS is installed
+# and we are root (printed batches land in var/cups/out); KC_PRINTER_URI set or KC_RUN_CUPS=0
+# leaves it alone. Without it the print room says that no printer is set up.
+cups_dir=""
+if [[ -z "${KC_PRINTER_URI:-}" && "${KC_RUN_CUPS:-1}" != "0" && "$(id -u)" == "0" ]] \
+    && command -v cupsd >/dev/null && [[ -e /usr/lib/cups/backend/cups-pdf ]]; then
+    cups_dir="$PWD/var/cups"
+    export KC_CUPS_PORT="${KC_CUPS_PORT:-16631}"
+    if scripts/cups.sh start "$cups_dir" >/dev/null; then
+        export KC_PRINTER_URI="ipp://127.0.0.1:$(cat "$cups_dir/port")/printers/$(head -n 1 "$cups_dir/queues")"
+    else
+        echo "run: WARNING: CUPS did not start; the print room has no printer" >&2
+        cups_dir=""
+    fi
+fi
+
 "$py" manage.py worker &
 worker_pid=$!
 "$py" manage.py scheduler &
@@ -49,11 +65,17 @@ stop_worker() {
             wait "$pid" 2>/dev/null || true
         fi
     done
+    if [[ -n "$cups_dir" ]]; then
+        scripts/cups.sh stop "$cups_dir" || true
+    fi
 }
 trap stop_worker EXIT
 trap 'exit 130' INT TERM
 
 echo
 echo "run: Kundencenter on http://$host:$port/  (worker pid $worker_pid, scheduler pid $scheduler_pid; Ctrl-C stops all)"
+if [[ -n "$cups_dir" ]]; then
+    echo "run: print room printer $KC_PRINTER_URI (cups-pdf: printed batches in $cups_dir/out)"
+fi
 echo
 "$py" manage.py runserver "$host:$port"

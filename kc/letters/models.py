@@ -194,7 +194,7 @@ class Delivery(models.Model):
 
     letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="deliveries")
     channel = models.CharField(_("Versandweg"), max_length=10, choices=Channel.choices)
-    state = models.CharField(_("Stand"), max_length=10, choices=State.choices)
+    state = models.CharField(_("Status"), max_length=10, choices=State.choices)
     required_by_law = models.BooleanField(_("Gesetzlich auf Papier"), default=False)
     batch = models.ForeignKey(
         "PrintBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
@@ -235,7 +235,7 @@ class PrintBatch(models.Model):
         EMPTY = "empty", _("Leer (alle zurückgezogen)")
 
     number = models.CharField(_("Stapel"), max_length=20, unique=True)
-    state = models.CharField(_("Stand"), max_length=10, choices=State.choices)
+    state = models.CharField(_("Status"), max_length=10, choices=State.choices)
     envelope = models.CharField(_("Umschlag"), max_length=4)
     postage_class = models.CharField(_("Sendungsart"), max_length=12)
     letter_count = models.PositiveIntegerField(_("Briefe"), default=0)
@@ -279,7 +279,7 @@ class PrintJob(models.Model):
     attempt = models.PositiveSmallIntegerField()
     job_name = models.CharField(max_length=80, unique=True)
     printer_uri = models.CharField(_("Drucker"), max_length=300)
-    state = models.CharField(_("Stand"), max_length=10, choices=State.choices)
+    state = models.CharField(_("Status"), max_length=10, choices=State.choices)
     cups_job_id = models.PositiveIntegerField(null=True, blank=True)
     reason = models.CharField(_("Grund für den Nachdruck"), max_length=300, blank=True)
     requested_by = models.ForeignKey(
