@@ -18,6 +18,7 @@ import json
 import os
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -45,16 +46,23 @@ def main() -> int:
         print("== print room: skipped (CUPS missing and only root can install it)")
         return 0
     cups_dir = Path(tempfile.mkdtemp(prefix="kc-bench-cups-"))
-    env = dict(os.environ, KC_CUPS_PORT=os.environ.get("KC_BENCH_CUPS_PORT", "16699"))
+    env = dict(os.environ, KC_CUPS_PORT=os.environ.get("KC_BENCH_CUPS_PORT", str(free_port())))
     subprocess.run(  # noqa: S603
         [str(CUPS), "start", str(cups_dir)], env=env, check=True, stdin=subprocess.DEVNULL
     )
     try:
         queue = (cups_dir / "queues").read_text().split()[0]
-        return run_child(args, f"ipp://127.0.0.1:{env['KC_CUPS_PORT']}/printers/{queue}")
+        port = (cups_dir / "port").read_text().strip()
+        return run_child(args, f"ipp://127.0.0.1:{port}/printers/{queue}")
     finally:
         subprocess.run([str(CUPS), "stop", str(cups_dir)], env=env, check=False)  # noqa: S603
         shutil.rmtree(cups_dir, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def run_child(args: argparse.Namespace, printer_uri: str) -> int:

@@ -16,6 +16,8 @@
 # on, so a zip bomb is cut off and reported as Heuristics.Limits.Exceeded.* instead of being
 # unpacked. Config DIR/clamd.conf, log DIR/clamd.log, PID DIR/clamd.pid. No systemd.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cmd="${1:-}"
 dir="${2:-}"
@@ -32,26 +34,12 @@ clamd_bin() {
     command -v clamd 2>/dev/null || { [[ -x /usr/sbin/clamd ]] && echo /usr/sbin/clamd; }
 }
 
+clamd_installed() {
+    [[ -n "$(clamd_bin)" ]]
+}
+
 install_clamd() {
-    if [[ -n "$(clamd_bin)" ]]; then
-        return 0
-    fi
-    if [[ "$(id -u)" != "0" ]]; then
-        echo "clamd: clamav-daemon is missing and only root can install it" >&2
-        return 1
-    fi
-    # Parallel test workers (xdist) all start a clamd: one installs, the others wait.
-    exec 9>/tmp/kc-clamd-install.lock
-    flock 9
-    if [[ -z "$(clamd_bin)" ]]; then
-        echo "clamd: installing clamav-daemon" >&2
-        # policy-rc.d (where present) keeps the package from starting the system-wide clamd.
-        local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
-        DEBIAN_FRONTEND=noninteractive "${apt[@]}" install clamav-daemon >&2 \
-            || { "${apt[@]}" update >&2 && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install clamav-daemon >&2; }
-    fi
-    flock -u 9
-    exec 9>&-
+    install_packages clamd clamd_installed clamav-daemon
 }
 
 running() {

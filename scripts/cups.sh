@@ -29,6 +29,8 @@
 # once complete. The PDF is not byte for byte the one sent: CUPS turns it into PostScript
 # (pdftopdf, pdftops) and cups-pdf distils it again; pages, page size and text are kept.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cmd="${1:-}"
 dir="${2:-}"
@@ -72,27 +74,7 @@ installed() {
 }
 
 install_cups() {
-    if installed; then
-        return 0
-    fi
-    if [[ "$(id -u)" != "0" ]]; then
-        echo "cups: cups or printer-driver-cups-pdf is missing and only root can install them" >&2
-        return 1
-    fi
-    # Parallel test workers (xdist) all start a cupsd: one installs, the others wait.
-    exec 9>/tmp/kc-cups-install.lock
-    flock 9
-    if ! installed; then
-        echo "cups: installing cups printer-driver-cups-pdf" >&2
-        # policy-rc.d (where present) keeps the package from starting the system-wide cupsd;
-        # where it does start one, it is left alone (it listens on 631 and /run/cups).
-        local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
-        DEBIAN_FRONTEND=noninteractive "${apt[@]}" install cups printer-driver-cups-pdf >&2 \
-            || { "${apt[@]}" update >&2 \
-                && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install cups printer-driver-cups-pdf >&2; }
-    fi
-    flock -u 9
-    exec 9>&-
+    install_packages cups installed cups printer-driver-cups-pdf
 }
 
 exists() {  # pid: true while the process exists and is not a zombie waiting to be reaped

@@ -15,6 +15,8 @@
 # SMTP sink: every mail is written as DIR/smtp/<time>-<n>.eml with X-Envelope-From/-To
 # headers prepended; PID in DIR/smtp.pid, log in DIR/smtp.log.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cmd="${1:-}"
 dir="${2:-}"
@@ -29,26 +31,12 @@ smtp_port="${KC_SMTP_PORT:-10025}"
 imap_user="${KC_IMAP_USER:-kundencenter}"
 imap_password="${KC_IMAP_PASSWORD:-kc-test-password}"
 
+dovecot_installed() {
+    command -v dovecot >/dev/null 2>&1 || [[ -x /usr/sbin/dovecot ]]
+}
+
 install_dovecot() {
-    if command -v dovecot >/dev/null 2>&1 || [[ -x /usr/sbin/dovecot ]]; then
-        return 0
-    fi
-    if [[ "$(id -u)" != "0" ]]; then
-        echo "mailservers: dovecot is missing and only root can install it" >&2
-        return 1
-    fi
-    # Parallel test workers (xdist) all start servers: one installs, the others wait.
-    exec 9>/tmp/kc-mailservers-install.lock
-    flock 9
-    if ! command -v dovecot >/dev/null 2>&1 && [[ ! -x /usr/sbin/dovecot ]]; then
-        echo "mailservers: installing dovecot-imapd" >&2
-        # policy-rc.d (where present) keeps the package from starting a system-wide Dovecot.
-        local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
-        DEBIAN_FRONTEND=noninteractive "${apt[@]}" install dovecot-imapd >&2 \
-            || { "${apt[@]}" update >&2 && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install dovecot-imapd >&2; }
-    fi
-    flock -u 9
-    exec 9>&-
+    install_packages mailservers dovecot_installed dovecot-imapd
 }
 
 wait_port() {  # port pidfile name
