@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kc.supply",
     "kc.letters",
     "kc.cases",
+    "kc.billing",
     "kc.channels",
     "kc.desk",
     "kc.api",

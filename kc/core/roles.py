@@ -19,6 +19,8 @@ _VIEW_CUSTOMER = [
     "supply.view_meterreading",
     "supply.view_tariff",
     "supply.view_pricesheet",
+    "billing.view_billingdocument",
+    "billing.view_billingline",
 ]
 _CHANGE_CUSTOMER = [
     "customers.add_businesspartner",
@@ -80,6 +82,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _CHANGE_CUSTOMER
     + [
         "core.view_auditlogentry",
+        "billing.view_billingrun",
+        "billing.view_billingrunitem",
         "core.view_numberrange",
         "core.change_numberrange",
         "core.view_team",

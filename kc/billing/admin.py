@@ -1,0 +1,51 @@
+"""Billing documents and runs, read-only: a document is never edited, a correction cancels it
+and bills the period again."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from kc.billing.models import BillingDocument, BillingLine, BillingRun, BillingRunItem
+
+
+class ReadOnly:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LineInline(ReadOnly, admin.TabularInline[BillingLine, BillingDocument]):
+    model = BillingLine
+    fields = ("position", "text", "quantity", "unit", "unit_price", "net", "vat_rate")
+    readonly_fields = fields
+
+
+@admin.register(BillingDocument)
+class BillingDocumentAdmin(ReadOnly, admin.ModelAdmin[BillingDocument]):
+    list_display = ("contract", "kind", "period_start", "period_end", "gross_total", "status")
+    list_filter = ("kind", "status")
+    search_fields = ("=contract__number",)
+    raw_id_fields = ("contract", "start_reading", "end_reading", "run")
+    inlines = [LineInline]
+    show_full_result_count = False
+
+
+class RunItemInline(ReadOnly, admin.TabularInline[BillingRunItem, BillingRun]):
+    model = BillingRunItem
+    fields = ("contract", "outcome", "message")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).exclude(outcome="nothing_due")
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(ReadOnly, admin.ModelAdmin[BillingRun]):
+    list_display = ("billing_date", "status", "contracts_done", "document_count", "errors")
+    inlines = [RunItemInline]

@@ -1,0 +1,134 @@
+"""Billing documents (one contract, one period) with their lines, and billing runs."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BillingDocument(models.Model):
+    """Abrechnung: what a contract's supply in one period costs. Never edited once made; a
+    correction cancels it and bills the period again."""
+
+    class Kind(models.TextChoices):
+        ANNUAL = "annual", _("Turnusabrechnung")
+        INTERIM = "interim", _("Zwischenabrechnung")
+        FINAL = "final", _("Schlussabrechnung")
+
+    class Status(models.TextChoices):
+        BILLED = "billed", _("Abgerechnet")
+        CANCELLED = "cancelled", _("Storniert")
+
+    contract = models.ForeignKey(
+        "supply.Contract", on_delete=models.PROTECT, related_name="billing_documents"
+    )
+    kind = models.CharField(_("Art"), max_length=8, choices=Kind.choices)
+    status = models.CharField(
+        _("Status"), max_length=10, choices=Status.choices, default=Status.BILLED
+    )
+    period_start = models.DateField(_("Von"))
+    period_end = models.DateField(_("Bis"))
+    consumption = models.DecimalField(_("Verbrauch"), max_digits=14, decimal_places=3)
+    unit = models.CharField(_("Einheit"), max_length=4)
+    start_reading = models.ForeignKey(
+        "supply.MeterReading", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    end_reading = models.ForeignKey(
+        "supply.MeterReading", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    estimated = models.BooleanField(_("Geschätzt"), default=False)
+    net_total = models.DecimalField(_("Netto"), max_digits=12, decimal_places=2)
+    vat_total = models.DecimalField(_("Umsatzsteuer"), max_digits=12, decimal_places=2)
+    gross_total = models.DecimalField(_("Brutto"), max_digits=12, decimal_places=2)
+    run = models.ForeignKey(
+        "BillingRun", on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    created_at = models.DateTimeField(_("Erstellt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Abrechnung")
+        verbose_name_plural = _("Abrechnungen")
+        constraints = [
+            # A period is billed once; a correction cancels the first document.
+            models.UniqueConstraint(
+                fields=["contract", "period_start"],
+                condition=models.Q(status="billed"),
+                name="billing_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="billing_period_in_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["contract", "-period_end"], name="billing_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.contract} {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+
+
+class BillingLine(models.Model):
+    document = models.ForeignKey(BillingDocument, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10)
+    start = models.DateField()
+    end = models.DateField()
+    quantity = models.DecimalField(max_digits=14, decimal_places=3)
+    unit = models.CharField(max_length=12)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=5)
+    net = models.DecimalField(max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=3)
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "position"], name="billing_line_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class BillingRun(models.Model):
+    """One `billing_run --date D`: resumable; a contract is done once per run and day."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Läuft")
+        DONE = "done", _("Fertig")
+
+    billing_date = models.DateField(_("Stichtag"), unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    contracts_done = models.PositiveIntegerField(default=0)
+    document_count = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Abrechnungslauf")
+        verbose_name_plural = _("Abrechnungsläufe")
+
+    def __str__(self) -> str:
+        return f"{self.billing_date:%d.%m.%Y}"
+
+
+class BillingRunItem(models.Model):
+    """A contract in a run: done (with how many documents) or failed with the reason."""
+
+    class Outcome(models.TextChoices):
+        BILLED = "billed", _("Abgerechnet")
+        NOTHING_DUE = "nothing_due", _("Nichts fällig")
+        ERROR = "error", _("Fehler")
+
+    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="items")
+    contract = models.ForeignKey("supply.Contract", on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "contract"], name="billing_run_contract_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.contract_id}: {self.outcome}"
