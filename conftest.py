@@ -79,3 +79,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Letters, batch PDFs and attachments of a test land in its own folder, not in var/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():  # type: ignore[no-untyped-def]
+    """Every test starts in the default language: a request in English (LocaleMiddleware)
+    leaves its language active in the thread for the tests that follow."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

@@ -239,6 +239,12 @@ KC_HOTLINE = env_str("KC_HOTLINE", "0800 1234 567")
 KC_DEFAULT_PHONE_REGION = env_str("KC_DEFAULT_PHONE_REGION", "DE")
 KC_CTI_BLOCKED_NUMBERS = env_list("KC_CTI_BLOCKED_NUMBERS", [])
 
+# --- Billing -------------------------------------------------------------------
+KC_BUDGET_INSTALMENTS = env_int("KC_BUDGET_INSTALMENTS", 11)  # 11 or 12 per year
+KC_BUDGET_DUE_DAY = env_int("KC_BUDGET_DUE_DAY", 15)
+# An Abschlag within this many percent of what the consumption justifies needs no approval.
+KC_BUDGET_CHANGE_TOLERANCE_PERCENT = env_int("KC_BUDGET_CHANGE_TOLERANCE_PERCENT", 20)
+
 # --- Letters and print room -------------------------------------------------
 # The customer center's printer as an IPP URI (ipp://host:631/printers/NAME); empty: letters
 # queue for print and the print room says that no printer is set up.

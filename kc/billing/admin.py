@@ -6,7 +6,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from kc.billing.models import BillingDocument, BillingLine, BillingRun, BillingRunItem
+from kc.billing.models import (
+    BillingDocument,
+    BillingLine,
+    BillingRun,
+    BillingRunItem,
+    BudgetBillingPlan,
+    BudgetChangeRequest,
+    BudgetInstalment,
+)
 
 
 class ReadOnly:
@@ -49,3 +57,26 @@ class RunItemInline(ReadOnly, admin.TabularInline[BillingRunItem, BillingRun]):
 class BillingRunAdmin(ReadOnly, admin.ModelAdmin[BillingRun]):
     list_display = ("billing_date", "status", "contracts_done", "document_count", "errors")
     inlines = [RunItemInline]
+
+
+class InstalmentInline(ReadOnly, admin.TabularInline[BudgetInstalment, BudgetBillingPlan]):
+    model = BudgetInstalment
+    fields = ("due_on", "amount")
+    readonly_fields = fields
+
+
+@admin.register(BudgetBillingPlan)
+class BudgetBillingPlanAdmin(ReadOnly, admin.ModelAdmin[BudgetBillingPlan]):
+    list_display = ("contract", "instalment", "status", "reason", "created_at")
+    list_filter = ("status",)
+    search_fields = ("=contract__number",)
+    raw_id_fields = ("contract", "based_on", "created_by")
+    inlines = [InstalmentInline]
+
+
+@admin.register(BudgetChangeRequest)
+class BudgetChangeRequestAdmin(ReadOnly, admin.ModelAdmin[BudgetChangeRequest]):
+    list_display = ("contract", "requested", "proposed", "status", "case_number", "requested_at")
+    list_filter = ("status", "channel")
+    search_fields = ("=contract__number", "=case_number")
+    raw_id_fields = ("contract", "requested_by", "decided_by")

@@ -132,3 +132,90 @@ class BillingRunItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} {self.contract_id}: {self.outcome}"
+
+
+class BudgetBillingPlan(models.Model):
+    """Abschlagsplan: the monthly instalments of a contract until its next bill. Replaced, never
+    edited, when the amount changes."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Gültig")
+        REPLACED = "replaced", _("Ersetzt")
+
+    contract = models.ForeignKey(
+        "supply.Contract", on_delete=models.PROTECT, related_name="budget_plans"
+    )
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices)
+    instalment = models.DecimalField(_("Abschlag"), max_digits=10, decimal_places=2)
+    reason = models.CharField(_("Anlass"), max_length=200)
+    based_on = models.ForeignKey(
+        BillingDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("Erstellt"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Abschlagsplan")
+        verbose_name_plural = _("Abschlagspläne")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract"], condition=models.Q(status="active"), name="one_active_plan"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract}: {self.instalment} €"
+
+
+class BudgetInstalment(models.Model):
+    plan = models.ForeignKey(BudgetBillingPlan, on_delete=models.CASCADE, related_name="dues")
+    due_on = models.DateField(_("Fällig am"))
+    amount = models.DecimalField(_("Betrag"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["plan", "due_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "due_on"], name="instalment_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due_on}: {self.amount}"
+
+
+class BudgetChangeRequest(models.Model):
+    """A customer's wish for another Abschlag, with what the consumption justifies; outside
+    the limits a person decides (a case in the billing queue)."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Übernommen")
+        PENDING = "pending", _("Zur Prüfung")
+        APPROVED = "approved", _("Genehmigt")
+        REJECTED = "rejected", _("Abgelehnt")
+
+    contract = models.ForeignKey(
+        "supply.Contract", on_delete=models.PROTECT, related_name="budget_changes"
+    )
+    requested = models.DecimalField(_("Gewünscht"), max_digits=10, decimal_places=2)
+    proposed = models.DecimalField(_("Vorschlag"), max_digits=10, decimal_places=2)
+    reason = models.CharField(_("Begründung"), max_length=300)
+    channel = models.CharField(_("Kanal"), max_length=10)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices)
+    case_number = models.CharField(_("Vorgang"), max_length=20, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.CharField(_("Entscheidung"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Abschlagsänderung")
+        verbose_name_plural = _("Abschlagsänderungen")
+
+    def __str__(self) -> str:
+        return f"{self.contract}: {self.requested} € ({self.get_status_display()})"

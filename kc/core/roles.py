@@ -21,6 +21,9 @@ _VIEW_CUSTOMER = [
     "supply.view_pricesheet",
     "billing.view_billingdocument",
     "billing.view_billingline",
+    "billing.view_budgetbillingplan",
+    "billing.view_budgetinstalment",
+    "billing.view_budgetchangerequest",
 ]
 _CHANGE_CUSTOMER = [
     "customers.add_businesspartner",

@@ -1,0 +1,196 @@
+"""State changes of Abschlag plans: a new plan after each bill, and change requests that an
+agent or the portal may apply inside the limits, or that go to a person (§13 StromGVV)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kc.billing import budget
+from kc.billing.models import (
+    BillingDocument,
+    BudgetBillingPlan,
+    BudgetChangeRequest,
+    BudgetInstalment,
+)
+from kc.cases import services as case_services
+from kc.cases.models import CaseType
+from kc.core import audit
+from kc.core.models import User
+from kc.supply.models import Contract, PriceSheet
+
+
+class PlanError(ValueError):
+    """Not possible as the data stands; the message says why."""
+
+
+def first_due_after(day: datetime.date) -> datetime.date:
+    """The plan's due day (KC_BUDGET_DUE_DAY) in the month after `day`."""
+    month = day.month % 12 + 1
+    year = day.year + (1 if day.month == 12 else 0)
+    return datetime.date(year, month, settings.KC_BUDGET_DUE_DAY)
+
+
+def proposal_for(contract: Contract, *, on: datetime.date) -> budget.Proposal:
+    """What the last billed consumption justifies at the prices in force on `on`."""
+    document = (
+        contract.billing_documents.filter(status=BillingDocument.Status.BILLED)
+        .order_by("-period_end")
+        .first()
+    )
+    if document is None:
+        raise PlanError(_("Der Vertrag ist noch nicht abgerechnet: kein Vorschlag möglich."))
+    sheet = (
+        PriceSheet.objects.filter(tariff_id=contract.tariff_id, valid_from__lte=on)
+        .order_by("-valid_from")
+        .first()
+    )
+    if sheet is None:
+        raise PlanError(_("Für den Tarif gilt am %(day)s kein Preisblatt.") % {"day": on})
+    return budget.propose(
+        division=contract.division,
+        consumption=document.consumption,
+        period_start=document.period_start,
+        period_end=document.period_end,
+        base_price_per_year=sheet.base_price_per_year,
+        working_price=sheet.working_price,
+        plan_start=on,
+        instalments=settings.KC_BUDGET_INSTALMENTS,
+    )
+
+
+@transaction.atomic
+def plan_after_bill(document: BillingDocument, *, actor: User | None = None) -> BudgetBillingPlan:
+    """The new plan that follows a bill: instalments from the billed consumption."""
+    contract = document.contract
+    first = first_due_after(document.period_end)
+    proposal = proposal_for(contract, on=first)
+    dates = budget.due_dates(first, proposal.instalments)
+    return _replace_plan(
+        contract,
+        proposal.instalment,
+        dates,
+        reason=_("Nach Abrechnung %(start)s–%(end)s")
+        % {"start": f"{document.period_start:%d.%m.%Y}", "end": f"{document.period_end:%d.%m.%Y}"},
+        based_on=document,
+        actor=actor,
+    )
+
+
+def _replace_plan(
+    contract: Contract,
+    amount: Decimal,
+    dates: list[datetime.date],
+    *,
+    reason: str,
+    actor: User | None,
+    based_on: BillingDocument | None = None,
+) -> BudgetBillingPlan:
+    BudgetBillingPlan.objects.filter(
+        contract=contract, status=BudgetBillingPlan.Status.ACTIVE
+    ).update(status=BudgetBillingPlan.Status.REPLACED)
+    plan = BudgetBillingPlan.objects.create(
+        contract=contract,
+        status=BudgetBillingPlan.Status.ACTIVE,
+        instalment=amount,
+        reason=reason[:200],
+        based_on=based_on,
+        created_by=actor,
+    )
+    BudgetInstalment.objects.bulk_create(
+        BudgetInstalment(plan=plan, due_on=day, amount=amount) for day in dates
+    )
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=plan)
+    return plan
+
+
+def active_plan(contract: Contract) -> BudgetBillingPlan | None:
+    return contract.budget_plans.filter(status=BudgetBillingPlan.Status.ACTIVE).first()
+
+
+@transaction.atomic
+def request_change(
+    *, contract: Contract, amount: Decimal, reason: str, channel: str, actor: User | None
+) -> BudgetChangeRequest:
+    """Apply at once inside the limits around the proposal; else a case for a person."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    plan = active_plan(contract)
+    if plan is None:
+        raise PlanError(_("Der Vertrag hat keinen gültigen Abschlagsplan."))
+    if amount <= 0:
+        raise PlanError(_("Der Abschlag muss größer als 0 € sein."))
+    if not reason.strip():
+        raise PlanError(_("Bitte den Grund für die Änderung angeben."))
+    today = timezone.localdate()
+    proposed = proposal_for(contract, on=today).instalment
+    decision = budget.judge_change(
+        amount, proposed, tolerance=Decimal(settings.KC_BUDGET_CHANGE_TOLERANCE_PERCENT) / 100
+    )
+    change = BudgetChangeRequest(
+        contract=contract,
+        requested=amount,
+        proposed=proposed,
+        reason=reason.strip()[:300],
+        channel=channel,
+        requested_by=actor,
+        status=BudgetChangeRequest.Status.PENDING,
+    )
+    if decision.allowed_without_approval:
+        change.status = BudgetChangeRequest.Status.APPLIED
+        _apply(change, plan, actor)
+    else:
+        case = case_services.open_case(
+            subject=_("Abschlagsänderung %(contract)s: %(amount)s € statt %(proposed)s €")
+            % {"contract": contract.number, "amount": amount, "proposed": proposed},
+            channel=channel,
+            actor=actor,
+            case_type=CaseType.BUDGET_BILLING_CHANGE,
+            partner=contract.account.partner,
+        )
+        change.case_number = case.number
+    change.save()
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=change)
+    return change
+
+
+@transaction.atomic
+def decide_change(
+    *, change: BudgetChangeRequest, approve: bool, note: str, actor: User
+) -> BudgetChangeRequest:
+    change = BudgetChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if change.status != BudgetChangeRequest.Status.PENDING:
+        raise PlanError(_("Über diese Änderung ist bereits entschieden."))
+    if not note.strip():
+        raise PlanError(_("Bitte die Entscheidung begründen."))
+    change.status = (
+        BudgetChangeRequest.Status.APPROVED if approve else BudgetChangeRequest.Status.REJECTED
+    )
+    change.decided_at, change.decided_by, change.decision_note = timezone.now(), actor, note[:300]
+    if approve:
+        plan = active_plan(change.contract)
+        if plan is None:
+            raise PlanError(_("Der Vertrag hat keinen gültigen Abschlagsplan."))
+        _apply(change, plan, actor)
+    change.save()
+    audit.record(actor=actor, action=audit.Action.UPDATE, obj=change)
+    return change
+
+
+def _apply(change: BudgetChangeRequest, plan: BudgetBillingPlan, actor: User | None) -> None:
+    """The remaining due dates of the plan carry the new amount (a new plan replaces it)."""
+    today = timezone.localdate()
+    dates = list(plan.dues.filter(due_on__gt=today).values_list("due_on", flat=True))
+    if not dates:
+        raise PlanError(_("Der Abschlagsplan hat keine offenen Fälligkeiten mehr."))
+    _replace_plan(
+        change.contract,
+        change.requested,
+        dates,
+        reason=_("Änderung: %(reason)s") % {"reason": change.reason},
+        actor=actor,
+    )

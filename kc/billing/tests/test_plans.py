@@ -1,0 +1,126 @@
+"""Abschlag plans after a bill; change requests inside the limits applied, outside to a person."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from kc.billing import plans, services
+from kc.billing.models import BillingDocument, BudgetBillingPlan, BudgetChangeRequest
+from kc.cases.models import Case, CaseType
+from kc.cases.tests.factories import QueueFactory
+from kc.core.models import AuditLogEntry
+from kc.supply.models import Contract, MeterReading
+from kc.supply.tests.factories import (
+    ContractFactory,
+    MeterReadingFactory,
+    PriceSheetFactory,
+    RegisterFactory,
+    TariffFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def billed_contract() -> tuple[Contract, BillingDocument]:
+    """A power contract billed for the year that ended ten days ago (3,500 kWh)."""
+    end = timezone.localdate() - datetime.timedelta(days=10)
+    start = end - datetime.timedelta(days=364)
+    tariff = TariffFactory(code="strom-plan", name="Strom Plan")
+    if not tariff.price_sheets.exists():
+        PriceSheetFactory(
+            tariff=tariff,
+            valid_from=datetime.date(2020, 1, 1),
+            base_price_per_year=Decimal("120.00"),
+            working_price=Decimal("0.30000"),
+        )
+    contract = ContractFactory(tariff=tariff, start_date=start)
+    register = RegisterFactory(meter__market_location=contract.market_location)
+    for day, value, reason in (
+        (start, "1000", MeterReading.Reason.MOVE_IN),
+        (end, "4500", MeterReading.Reason.PERIODIC),
+    ):
+        MeterReadingFactory(register=register, read_on=day, value=Decimal(value), reason=reason)
+    (document,) = services.bill_contract(contract, until=end)
+    return contract, document
+
+
+@pytest.fixture(autouse=True)
+def queue() -> None:
+    QueueFactory(is_default=True)
+
+
+def test_plan_after_a_bill_has_eleven_dues_from_next_month(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.KC_BUDGET_INSTALMENTS = 11
+    contract, document = billed_contract()
+    plan = plans.plan_after_bill(document)
+    # (3,500 kWh × 0.30 € + 120 €) × 1.19 / 11 = 126.57 → 127 € (whole euros).
+    assert plan.instalment == Decimal("127")
+    dues = list(plan.dues.values_list("due_on", flat=True))
+    assert len(dues) == 11 and dues[0] == plans.first_due_after(document.period_end)
+    assert dues[0].day == settings.KC_BUDGET_DUE_DAY and dues[0] > document.period_end
+    again = plans.plan_after_bill(document)
+    plan.refresh_from_db()
+    assert plan.status == BudgetBillingPlan.Status.REPLACED and plans.active_plan(contract) == again
+
+
+def test_change_inside_the_limits_is_applied_at_once(agent) -> None:  # type: ignore[no-untyped-def]
+    contract, document = billed_contract()
+    old = plans.plan_after_bill(document)
+    change = plans.request_change(
+        contract=contract,
+        amount=Decimal("110"),
+        reason="Neue Heizung, weniger Verbrauch",
+        channel="phone",
+        actor=agent,
+    )
+    assert change.status == BudgetChangeRequest.Status.APPLIED and change.proposed == Decimal("127")
+    plan = plans.active_plan(contract)
+    assert plan is not None and plan != old and plan.instalment == Decimal("110")
+    assert set(plan.dues.values_list("amount", flat=True)) == {Decimal("110.00")}
+    assert AuditLogEntry.objects.filter(object_type="billing.budgetchangerequest").exists()
+
+
+def test_change_outside_the_limits_goes_to_a_person(agent, admin_user) -> None:  # type: ignore[no-untyped-def]
+    contract, document = billed_contract()
+    plans.plan_after_bill(document)
+    change = plans.request_change(
+        contract=contract, amount=Decimal("40"), reason="Urlaub", channel="portal", actor=None
+    )
+    assert change.status == BudgetChangeRequest.Status.PENDING
+    case = Case.objects.get(number=change.case_number)
+    assert case.case_type == CaseType.BUDGET_BILLING_CHANGE and case.partner_id is not None
+    assert plans.active_plan(contract).instalment == Decimal("127")  # type: ignore[union-attr]
+    with pytest.raises(plans.PlanError, match="begründen"):
+        plans.decide_change(change=change, approve=False, note="", actor=admin_user)
+    decided = plans.decide_change(
+        change=change, approve=True, note="Kunde zieht aus", actor=admin_user
+    )
+    assert decided.status == BudgetChangeRequest.Status.APPROVED
+    assert plans.active_plan(contract).instalment == Decimal("40")  # type: ignore[union-attr]
+    with pytest.raises(plans.PlanError, match="bereits entschieden"):
+        plans.decide_change(change=change, approve=False, note="x", actor=admin_user)
+
+
+def test_requests_need_a_plan_a_reason_and_a_positive_amount(agent) -> None:  # type: ignore[no-untyped-def]
+    contract, document = billed_contract()
+    with pytest.raises(plans.PlanError, match="keinen gültigen Abschlagsplan"):
+        plans.request_change(
+            contract=contract, amount=Decimal("100"), reason="x", channel="phone", actor=agent
+        )
+    plans.plan_after_bill(document)
+    for amount, reason, message in (
+        (Decimal("0"), "x", "größer als 0"),
+        (Decimal("100"), " ", "Grund"),
+    ):
+        with pytest.raises(plans.PlanError, match=message):
+            plans.request_change(
+                contract=contract, amount=amount, reason=reason, channel="phone", actor=agent
+            )
+
+
+def test_unbilled_contract_has_no_proposal() -> None:
+    contract = ContractFactory()
+    with pytest.raises(plans.PlanError, match="noch nicht abgerechnet"):
+        plans.proposal_for(contract, on=timezone.localdate())
