@@ -244,6 +244,8 @@ KC_BUDGET_INSTALMENTS = env_int("KC_BUDGET_INSTALMENTS", 11)  # 11 or 12 per yea
 KC_BUDGET_DUE_DAY = env_int("KC_BUDGET_DUE_DAY", 15)
 # An Abschlag within this many percent of what the consumption justifies needs no approval.
 KC_BUDGET_CHANGE_TOLERANCE_PERCENT = env_int("KC_BUDGET_CHANGE_TOLERANCE_PERCENT", 20)
+# Postal-code prefixes of the supply area (tariff offers); empty: every postal code.
+KC_SUPPLY_AREA_POSTAL_PREFIXES = env_list("KC_SUPPLY_AREA_POSTAL_PREFIXES", [])
 
 # --- Letters and print room -------------------------------------------------
 # The customer center's printer as an IPP URI (ipp://host:631/printers/NAME); empty: letters

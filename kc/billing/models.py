@@ -219,3 +219,36 @@ class BudgetChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract}: {self.requested} € ({self.get_status_display()})"
+
+
+class TariffOffer(models.Model):
+    """A tariff offered for an annual consumption; accepting it switches the contract."""
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", _("Angeboten")
+        ACCEPTED = "accepted", _("Angenommen")
+
+    partner = models.ForeignKey(
+        "customers.BusinessPartner", on_delete=models.PROTECT, related_name="tariff_offers"
+    )
+    contract = models.ForeignKey(
+        "supply.Contract", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tariff = models.ForeignKey("supply.Tariff", on_delete=models.PROTECT, related_name="+")
+    consumption = models.DecimalField(_("Jahresverbrauch"), max_digits=12, decimal_places=0)
+    annual_gross = models.DecimalField(_("Jahreskosten brutto"), max_digits=10, decimal_places=2)
+    valid_until = models.DateField(_("Gültig bis"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFERED)
+    letter_number = models.CharField(_("Brief"), max_length=20, blank=True)
+    switch_date = models.DateField(_("Wechsel zum"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Tarifangebot")
+        verbose_name_plural = _("Tarifangebote")
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.tariff}: {self.annual_gross} €"

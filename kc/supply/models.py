@@ -61,6 +61,9 @@ class Tariff(models.Model):
     division = models.CharField(_("Sparte"), max_length=8, choices=Division.choices)
     is_default_supply = models.BooleanField(_("Grundversorgung"), default=False)
     active = models.BooleanField(_("Bestellbar"), default=True)
+    bonus = models.DecimalField(
+        _("Neukundenbonus brutto (€, einmalig)"), max_digits=8, decimal_places=2, default=0
+    )
 
     class Meta:
         verbose_name = _("Tarif")
@@ -214,3 +217,25 @@ class MeterReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.register} {self.read_on:%d.%m.%Y}: {self.value}"
+
+
+class ContractTariff(models.Model):
+    """Which tariff a contract has from which day on; billing splits the period at each."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="tariff_periods")
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="+")
+    valid_from = models.DateField(_("Gültig ab"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Tarifzuordnung")
+        verbose_name_plural = _("Tarifzuordnungen")
+        ordering = ["contract", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "valid_from"], name="contract_tariff_once_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} {self.tariff} ab {self.valid_from:%d.%m.%Y}"

@@ -17,6 +17,7 @@ from kc.core.validation import field_error, validate_and_save
 from kc.customers.models import ContractAccount
 from kc.supply.models import (
     Contract,
+    ContractTariff,
     MarketLocation,
     Meter,
     MeterReading,
@@ -207,3 +208,41 @@ def add_price_sheet(
         },
     )
     return sheet
+
+
+def tariff_periods(contract: Contract) -> list[tuple[datetime.date, Tariff]]:
+    """(valid from, tariff) in order; a contract never switched has its tariff from the start."""
+    rows = [
+        (row.valid_from, row.tariff) for row in contract.tariff_periods.select_related("tariff")
+    ]
+    return rows or [(contract.start_date, contract.tariff)]
+
+
+@transaction.atomic
+def switch_tariff(
+    *, contract: Contract, tariff: Tariff, valid_from: datetime.date, actor: User | None
+) -> ContractTariff:
+    """The contract changes to `tariff` from `valid_from` on (a tariff offer accepted)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if tariff.division != contract.division:
+        raise ValidationError(_("Der Tarif gehört zu einer anderen Sparte."), code="wrong_division")
+    if valid_from <= contract.start_date or (contract.end_date and valid_from > contract.end_date):
+        raise field_error(
+            "valid_from", _("Der Wechsel muss innerhalb der Vertragslaufzeit liegen."), "outside"
+        )
+    if not contract.tariff_periods.exists():
+        ContractTariff.objects.create(
+            contract=contract, tariff=contract.tariff, valid_from=contract.start_date
+        )
+    contract.tariff_periods.filter(valid_from__gte=valid_from).delete()
+    switch = ContractTariff.objects.create(contract=contract, tariff=tariff, valid_from=valid_from)
+    contract.tariff = tariff
+    contract.save(update_fields=["tariff"])
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        obj=contract,
+        partner_id=contract.account.partner_id,
+        changes={"tariff": [str(contract.tariff_periods.first()), f"{tariff} ab {valid_from}"]},
+    )
+    return switch
