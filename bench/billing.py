@@ -1,0 +1,419 @@
+"""Bench the billing run over 100,000 contracts (prints, never asserts).
+
+    .venv/bin/python bench/billing.py [--contracts N] [--db sqlite|postgres|both] [--quick]
+                                      [--keep] [--profile FILE]
+
+Builds a scratch database per engine in a child process (SQLite in
+bench/.data/billing-sqlite-N/, PostgreSQL database kc_bench_billing, dropped at the end unless
+--keep) with the demo generator (`kc.desk.demo.generate`: power, gas, water and heat contracts,
+one meter with one register each, move-in readings and periodic readings on 31 December
+2022-2025, 5 % of them estimated, 2 % moved out; the demo tariffs change prices inside 2025).
+Every contract then gets the bill it would already have: one document up to its last periodic
+or move-out reading on or before 31.12.2024, so the run on 20.01.2026 bills 2025 (and final
+bills), finds nothing due for contracts that ended earlier, and errors for the few data
+problems the demo has. Then times `run_billing(date(2026, 1, 20))` over all contracts:
+contracts/s, bills/s, queries per contract, RSS at 10, 50 and 100 % of the run and the peak.
+The baseline ("bare arithmetic") is `rating.rate` on the very same inputs (period, consumption,
+price sheets) prepared in memory; the ratio run / bare is the engine's overhead. Target from
+issue 5: 1,000,000 contracts on PostgreSQL in <= 10 minutes.
+"""
+
+import argparse
+import contextlib
+import datetime
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / ".data"
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PG_DB = "kc_bench_billing"
+BILLING_DATE = datetime.date(2026, 1, 20)
+BILLED_UNTIL = datetime.date(2024, 12, 31)
+TARGET_CONTRACTS, TARGET_SECONDS = 1_000_000, 600.0
+CONTRACTS_PER_CUSTOMER = 1.70  # what the demo generator makes on average
+CHUNK = 10_000
+BAD_EVERY = 300
+
+
+def child_env(db: str, contracts: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KC_", "DATABASE_URL"))}
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings"}
+    env["KC_VAR_DIR"] = str(DATA / f"billing-{db}-{contracts}")
+    if db == "postgres":
+        env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
+    return env
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--contracts", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
+    parser.add_argument("--quick", action="store_true", help="2,000 contracts")
+    parser.add_argument("--keep", action="store_true", help="keep and reuse the database")
+    parser.add_argument("--profile", help="write a cProfile of the run to this file")
+    parser.add_argument(
+        "--async-commit",
+        action="store_true",
+        help="PostgreSQL: synchronous_commit=off on the scratch database (no WAL flush per bill)",
+    )
+    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.quick:
+        args.contracts = 2_000
+    if args.child:
+        return run_child(args)
+    DATA.mkdir(parents=True, exist_ok=True)
+    (DATA / ".gitignore").write_text("*\n", encoding="utf-8")
+    failed = 0
+    for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
+        command = [sys.executable, __file__, "--child", db, "--contracts", str(args.contracts)]
+        command += ["--keep"] if args.keep else []
+        command += ["--profile", args.profile] if args.profile else []
+        command += ["--async-commit"] if args.async_commit else []
+        child = subprocess.run(command, env=child_env(db, args.contracts), cwd=ROOT, check=False)  # noqa: S603
+        if child.returncode:
+            print(f"== billing run on {db}: child failed (exit {child.returncode})")
+            failed = 1
+    return failed
+
+
+# --- inside the child ---------------------------------------------------------------------
+
+
+def rss_mb(field: str = "VmRSS") -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> None:
+    """Linux: hand the data generator's freed memory back and start VmHWM afresh, so RSS and
+    peak are the run's."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5\n")
+
+
+def reset_database(db: str) -> None:
+    var_dir = Path(os.environ["KC_VAR_DIR"])
+    if db == "sqlite":
+        shutil.rmtree(var_dir, ignore_errors=True)
+        var_dir.mkdir(parents=True)
+        return
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{PG_DB}"')
+
+
+def drop_database(db: str) -> None:
+    from django.db import connection
+
+    connection.close()
+    if db == "sqlite":
+        shutil.rmtree(os.environ["KC_VAR_DIR"], ignore_errors=True)
+        return
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+
+
+def existing_contracts() -> int:
+    from django.db import DatabaseError
+
+    from kc.supply.models import Contract
+
+    try:
+        return Contract.objects.count()
+    except DatabaseError:
+        return 0
+
+
+def build(contracts: int) -> None:
+    """Demo customers until there are `contracts` contracts, then the bills they already have."""
+    from kc.desk.demo import generate
+    from kc.supply.models import Contract
+
+    started = time.perf_counter()
+    have, seed = 0, 1
+    while have < contracts:
+        customers = max(1, round((contracts - have) / CONTRACTS_PER_CUSTOMER))
+        generate(customers, seed=seed, batch_size=5000)
+        have, seed = Contract.objects.count(), seed + 1
+    generated = time.perf_counter() - started
+    add_bad_input()
+    earlier = add_earlier_bills()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(
+        f"built {have:,} contracts in {generated:,.0f} s (demo generator), "
+        f"{earlier:,} earlier bills in {time.perf_counter() - started - generated:,.0f} s"
+    )
+
+
+def add_bad_input() -> None:
+    """Issue 5's bad input, on about 0.5 % of the contracts: a periodic reading lower than the
+    one before (meter change or roll-over?) and a missing move-in reading."""
+    from kc.supply.models import MeterReading
+
+    def every(reason: str, **when: Any) -> list[int]:
+        found = MeterReading.objects.filter(reason=reason, **when).order_by("pk")
+        return list(found.values_list("pk", flat=True))[::BAD_EVERY]
+
+    lower = every("periodic", read_on=datetime.date(2025, 12, 31))
+    MeterReading.objects.filter(pk__in=lower).update(value=0)
+    MeterReading.objects.filter(pk__in=every("move_in", read_on__year=2025)).delete()
+
+
+def add_earlier_bills() -> int:
+    """One billed document per contract up to its last closing reading on/before 31.12.2024."""
+    from django.db import transaction
+    from django.db.models import Max
+
+    from kc.billing.models import BillingDocument
+    from kc.supply.models import Contract, MeterReading
+
+    last_closing = dict(
+        MeterReading.objects.filter(reason__in=("periodic", "move_out"), read_on__lte=BILLED_UNTIL)
+        .values("register_id")
+        .annotate(last=Max("read_on"))
+        .values_list("register_id", "last")
+    )
+    rows = Contract.objects.filter(
+        market_location__meters__registers__id__isnull=False
+    ).values_list(
+        "pk",
+        "start_date",
+        "market_location__meters__registers__id",
+        "market_location__meters__registers__unit",
+    )
+    documents = []
+    for pk, started, register_id, unit in rows.iterator(chunk_size=CHUNK):
+        end = last_closing.get(register_id)
+        if end is None or end < started:
+            continue
+        documents.append(
+            BillingDocument(
+                contract_id=pk,
+                kind="annual",
+                period_start=max(started, datetime.date(end.year, 1, 1)),
+                period_end=end,
+                consumption=0,
+                unit=unit,
+                net_total=0,
+                vat_total=0,
+                gross_total=0,
+            )
+        )
+    with transaction.atomic():
+        for start in range(0, len(documents), CHUNK):
+            BillingDocument.objects.bulk_create(documents[start : start + CHUNK])
+    return len(documents)
+
+
+def forget_runs() -> None:
+    """--keep: undo an earlier bench run, so the same contracts are billed again."""
+    from django.db import transaction
+
+    from kc.billing.models import BillingDocument, BillingLine, BillingRun, BillingRunItem
+
+    with transaction.atomic():
+        BillingLine.objects.filter(document__run__isnull=False).delete()
+        BillingDocument.objects.filter(run__isnull=False).delete()
+        BillingRunItem.objects.all().delete()
+        BillingRun.objects.all().delete()
+
+
+def commit_mode(asynchronous: bool) -> None:
+    """One transaction per billed contract: on PostgreSQL each commit waits for its WAL flush
+    unless synchronous_commit is off (a crash then loses the last commits, which the resumable
+    run bills again)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'ALTER DATABASE "{PG_DB}" SET synchronous_commit = {"off" if asynchronous else "on"}'
+        )
+    connection.close()
+    if asynchronous:
+        print("PostgreSQL: synchronous_commit = off for this run (--async-commit)")
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute: Callable[..., Any], sql: str, *args: Any) -> Any:
+        self.count += 1
+        return execute(sql, *args)
+
+
+def timed_run(total: int, profile: str | None) -> dict[str, Any]:
+    from django.db import connection
+
+    from kc.billing.runs import run_billing
+
+    marks: dict[int, float] = {}
+
+    def progress(contracts: int, documents: int, errors: int) -> None:
+        for percent in (10, 50):
+            if percent not in marks and contracts * 100 >= total * percent:
+                marks[percent] = rss_mb()
+
+    counter = QueryCounter()
+    reset_peak_rss()
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            result = profiler.runcall(run_billing, BILLING_DATE, progress=progress)
+            profiler.dump_stats(profile)
+        else:
+            result = run_billing(BILLING_DATE, progress=progress)
+    seconds = time.perf_counter() - started
+    marks[100] = rss_mb()
+    return {
+        "result": result,
+        "seconds": seconds,
+        "queries": counter.count,
+        "rss": marks,
+        "peak": rss_mb("VmHWM"),
+    }
+
+
+def rating_inputs(run_id: int) -> Iterator[list[Any]]:
+    """The run's bills as rating inputs, rebuilt in memory, CHUNK at a time."""
+    from kc.billing import rating
+    from kc.billing.models import BillingDocument
+    from kc.supply.models import PriceSheet, Tariff
+
+    tariffs = {t.pk: t for t in Tariff.objects.all()}
+    sheets: dict[int, list[rating.PricePeriod]] = {}
+    for sheet in PriceSheet.objects.order_by("valid_from"):
+        tariff = tariffs[sheet.tariff_id]
+        sheets.setdefault(tariff.pk, []).append(
+            rating.PricePeriod(
+                sheet.valid_from,
+                sheet.base_price_per_year,
+                sheet.working_price,
+                tariff.code,
+                tariff.name,
+            )
+        )
+    documents = BillingDocument.objects.filter(run_id=run_id).values_list(
+        "contract__division",
+        "contract__tariff_id",
+        "unit",
+        "period_start",
+        "period_end",
+        "consumption",
+    )
+    chunk: list[Any] = []
+    for division, tariff_id, unit, start, end, consumption in documents.iterator(CHUNK):
+        prices = tuple(p for p in sheets.get(tariff_id, ()) if p.valid_from <= end)
+        chunk.append(rating.RatingInput(division, unit, start, end, consumption, prices))
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def bare_arithmetic(run_id: int) -> tuple[int, float]:
+    from kc.billing import rating
+
+    bills, seconds = 0, 0.0
+    for inputs in rating_inputs(run_id):
+        started = time.perf_counter()
+        for data in inputs:
+            rating.rate(data)
+        seconds += time.perf_counter() - started
+        bills += len(inputs)
+    return bills, seconds
+
+
+def report(db: str, total: int, run: dict[str, Any], bare: tuple[int, float]) -> None:
+    result, seconds = run["result"], run["seconds"]
+    print(f"== billing run on {db}: {total:,} contracts, billing date {BILLING_DATE}")
+    print(
+        f"  run_billing      {seconds:8.1f} s  {result.contracts / seconds:8,.0f} contracts/s  "
+        f"{result.documents / seconds:8,.0f} bills/s  ({result.contracts:,} contracts, "
+        f"{result.documents:,} bills, {result.errors:,} errors)"
+    )
+    per_contract = run["queries"] / max(1, total)
+    print(f"  queries          {run['queries']:,} ({per_contract:.2f} per contract)")
+    bills, bare_seconds = bare
+    print(
+        f"  bare arithmetic  {bare_seconds:8.1f} s  {bills / max(bare_seconds, 1e-9):8,.0f} bills/s"
+        f"  (rating.rate on the same {bills:,} inputs, in memory)"
+    )
+    print(f"  overhead         {seconds / max(bare_seconds, 1e-9):8.1f} x the bare arithmetic")
+    rss = run["rss"]
+    print(
+        "  RSS              "
+        + ", ".join(f"{rss[p]:.0f} MB at {p} %" for p in (10, 50, 100) if p in rss)
+        + f"; peak {run['peak']:.0f} MB"
+    )
+    projected = TARGET_CONTRACTS / max(result.contracts / seconds, 1e-9)
+    print(
+        f"  {TARGET_CONTRACTS:,} contracts at this rate: {projected / 60:,.1f} min "
+        f"(extrapolated, linear; target <= {TARGET_SECONDS / 60:.0f} min: "
+        f"{'met' if projected <= TARGET_SECONDS else 'missed'})"
+    )
+
+
+def run_child(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    db = args.child
+    if args.keep and existing_contracts() >= args.contracts:
+        call_command("migrate", verbosity=0)
+        forget_runs()
+        print(f"reusing the {db} database ({existing_contracts():,} contracts)")
+    else:
+        connection.close()
+        reset_database(db)
+        call_command("migrate", verbosity=0)
+        build(args.contracts)
+    if db == "postgres":
+        commit_mode(args.async_commit)
+    connection.close()  # the run on a fresh connection (the generator set a 256 MB page cache)
+    try:
+        total = existing_contracts()
+        run = timed_run(total, args.profile)
+        bare = bare_arithmetic(run["result"].run.pk)
+        report(db, total, run, bare)
+    finally:
+        if not args.keep:
+            drop_database(db)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
