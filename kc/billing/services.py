@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kc.billing import rating
 from kc.billing.models import BillingDocument, BillingLine, BillingRun, BillingRunItem
+from kc.billing.tariff_prices import price_periods
 from kc.supply.models import Contract, ContractTariff, MeterReading, PriceSheet, Register
 
 END_REASONS = (MeterReading.Reason.PERIODIC, MeterReading.Reason.MOVE_OUT)
@@ -127,6 +128,9 @@ def _start_reading(readings: list[MeterReading], start: datetime.date) -> MeterR
 
 
 def rating_input(contract: Contract, plan: PeriodPlan) -> rating.RatingInput:
+    if contract.tariff_periods.exists():
+        # Tariff switches: each tariff's prices for its days of the period.
+        return _input(contract, plan, price_periods(contract, plan.start, plan.end))
     sheets = contract.tariff.price_sheets.filter(valid_from__lte=plan.end).order_by("valid_from")
     return _rating_input(contract, plan, sheets)
 
@@ -135,6 +139,22 @@ def _rating_input(
     contract: Contract, plan: PeriodPlan, sheets: Iterable[PriceSheet]
 ) -> rating.RatingInput:
     """`sheets`: the tariff's price sheets valid from `plan.end` or earlier, in date order."""
+    prices = tuple(
+        rating.PricePeriod(
+            valid_from=sheet.valid_from,
+            base_price_per_year=sheet.base_price_per_year,
+            working_price=sheet.working_price,
+            tariff_code=contract.tariff.code,
+            tariff_name=contract.tariff.name,
+        )
+        for sheet in sheets
+    )
+    return _input(contract, plan, prices)
+
+
+def _input(
+    contract: Contract, plan: PeriodPlan, prices: tuple[rating.PricePeriod, ...]
+) -> rating.RatingInput:
     consumption = plan.end_reading.value - plan.start_reading.value
     if consumption < 0:
         raise BillingError(
@@ -149,16 +169,6 @@ def _rating_input(
                 "start_day": f"{plan.start_reading.read_on:%d.%m.%Y}",
             }
         )
-    prices = tuple(
-        rating.PricePeriod(
-            valid_from=sheet.valid_from,
-            base_price_per_year=sheet.base_price_per_year,
-            working_price=sheet.working_price,
-            tariff_code=contract.tariff.code,
-            tariff_name=contract.tariff.name,
-        )
-        for sheet in sheets
-    )
     return rating.RatingInput(
         division=contract.division,
         unit=plan.end_reading.register.unit,

@@ -111,3 +111,30 @@ def test_prices_of_a_period_follow_the_switch(tariffs) -> None:  # type: ignore[
         (D(2025, 7, 1), "oeko", Decimal("0.29000")),
     ]
     assert all(isinstance(p, PricePeriod) for p in prices)
+
+
+def test_a_bill_across_the_switch_has_both_tariffs(tariffs) -> None:  # type: ignore[no-untyped-def]
+    from kc.billing import runs, services
+    from kc.billing.models import BillingDocument
+    from kc.supply.models import MeterReading
+    from kc.supply.tests.factories import MeterReadingFactory, RegisterFactory
+
+    basic, green = tariffs
+    contracts = []
+    for _ in range(2):
+        contract = ContractFactory(tariff=green, start_date=D(2025, 1, 1))
+        ContractTariff.objects.create(contract=contract, tariff=basic, valid_from=D(2025, 1, 1))
+        ContractTariff.objects.create(contract=contract, tariff=green, valid_from=D(2025, 7, 1))
+        register = RegisterFactory(meter__market_location=contract.market_location)
+        MeterReadingFactory(
+            register=register, read_on=D(2025, 1, 1), value=0, reason=MeterReading.Reason.MOVE_IN
+        )
+        MeterReadingFactory(register=register, read_on=D(2025, 12, 31), value=Decimal("2000"))
+        contracts.append(contract)
+    (direct,) = services.bill_contract(contracts[0], until=D(2026, 1, 20))
+    runs.run_billing(D(2026, 1, 20))  # the run's own path for the second contract
+    via_run = BillingDocument.objects.get(contract=contracts[1])
+    for document in (direct, via_run):
+        texts = list(document.lines.values_list("text", flat=True))
+        assert any("Strom Basis" in t for t in texts) and any("Strom Öko" in t for t in texts)
+    assert direct.gross_total == via_run.gross_total
