@@ -143,3 +143,17 @@ def test_command_prints_progress_errors_and_deadlines() -> None:
     text = out.getvalue()
     assert "1 contracts checked" in text and f"error {bad.number}" in text
     assert "§40c at risk" in text
+
+
+def test_run_falls_back_to_the_locked_path_when_billed_meanwhile() -> None:
+    contract = power_contract()
+    read(contract, D(2024, 12, 31), "4500")
+    run = BillingRun.objects.create(billing_date=D(2025, 1, 20))
+    contract = Contract.objects.select_related("tariff").get(pk=contract.pk)
+    stale = services.load_billing_data([contract], until=run.billing_date)
+    services.bill_contract(contract, until=run.billing_date)  # someone else, after the load
+    quiet: list[BillingRunItem] = []
+    assert runs._bill_one(run, contract, stale, quiet) == (0, 0)
+    item = BillingRunItem.objects.get(run=run, contract=contract)
+    assert item.outcome == BillingRunItem.Outcome.NOTHING_DUE and not quiet
+    assert BillingDocument.objects.filter(contract=contract).count() == 1
