@@ -114,11 +114,16 @@ def check_printable(doc: LetterDocument) -> None:
 
 def render_letter(doc: LetterDocument) -> bytes:
     """The letter as PDF bytes. Raises LetterLayoutError when it cannot be printed right."""
+    return render_letter_with_pages(doc)[0]
+
+
+def render_letter_with_pages(doc: LetterDocument) -> tuple[bytes, int]:
+    """The PDF and its page count (counted while rendering, not by reading the PDF again)."""
     check_printable(doc)
     buffer = io.BytesIO()
     template = _LetterTemplate(buffer, doc)
     template.build(list(_flowables(doc)), canvasmaker=_counting_canvas(doc))
-    return buffer.getvalue()
+    return buffer.getvalue(), int(template.page)
 
 
 # --- page furniture ---------------------------------------------------------------------

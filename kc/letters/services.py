@@ -29,7 +29,7 @@ from kc.letters.models import (
     LetterTemplate,
     LetterTemplateVersion,
 )
-from kc.letters.pdf import LetterLayoutError, render_letter
+from kc.letters.pdf import LetterLayoutError, render_letter, render_letter_with_pages
 from kc.letters.placeholders import TemplateError, Value
 from kc.letters.signals import delivery_queued
 
@@ -82,15 +82,19 @@ def save_template_version(
     return version
 
 
+def latest_letterhead() -> Letterhead | None:
+    return Letterhead.objects.order_by("-created_at", "-pk").first()
+
+
 def current_letterhead() -> Letterhead:
-    letterhead = Letterhead.objects.order_by("-created_at", "-pk").first()
+    letterhead = latest_letterhead()
     if letterhead is None:
         raise LetterError(_("Es ist kein Briefkopf angelegt (Administration → Briefköpfe)."))
     return letterhead
 
 
 def _utility_name() -> str:
-    letterhead = Letterhead.objects.order_by("-created_at", "-pk").first()
+    letterhead = latest_letterhead()
     return letterhead.name if letterhead else settings.KC_UTILITY_NAME
 
 
@@ -171,8 +175,6 @@ def _render_and_send(letter: Letter, *, actor: User | None, event: str) -> None:
 
 
 def _render(letter: Letter) -> bytes:
-    from pypdf import PdfReader  # import here: only letters that render need it
-
     version = letter.template_version
     account = letter.account
     document = compose(
@@ -186,9 +188,8 @@ def _render(letter: Letter) -> bytes:
         date=letter.created_at.astimezone(timezone.get_current_timezone()).date(),
         letter_number=letter.number,
     )
-    pdf = render_letter(document)
+    pdf, letter.pages = render_letter_with_pages(document)
     letter.subject = document.subject[:300]
-    letter.pages = len(PdfReader(ContentFile(pdf)).pages)
     letter.sheets = postage.sheets_for(letter.pages, duplex=settings.KC_PRINT_DUPLEX)
     return pdf
 
@@ -274,7 +275,7 @@ def preview_pdf(version: LetterTemplateVersion) -> bytes:
     """A template version with example values, for the admin to check the wording."""
     from kc.letters.samples import sample_values
 
-    letterhead = Letterhead.objects.order_by("-created_at", "-pk").first()
+    letterhead = latest_letterhead()
     sender = (
         letterhead.as_sender()
         if letterhead
