@@ -33,6 +33,11 @@ class ChangeDecision:
     highest: Decimal
 
 
+def annual_gross(base: Decimal, working: Decimal, consumption: Decimal, vat: Decimal) -> Decimal:
+    """What a year costs at these net prices, gross, to the cent (offers and Abschlag)."""
+    return round_cents((base + working * consumption) * (1 + vat))
+
+
 def annual_consumption(
     division: str, consumption: Decimal, start: datetime.date, end: datetime.date
 ) -> Decimal:
@@ -57,8 +62,7 @@ def propose(
     if instalments not in (11, 12):
         raise ValueError("a plan has 11 or 12 instalments")
     yearly = annual_consumption(division, consumption, period_start, period_end)
-    net = yearly * working_price + base_price_per_year
-    gross = round_cents(net * (1 + vat_rate(division, plan_start)))
+    gross = annual_gross(base_price_per_year, working_price, yearly, vat_rate(division, plan_start))
     instalment = (gross / instalments / step).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * step
     return Proposal(yearly, gross, instalment, instalments)
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kc.billing.budget import annual_gross
 from kc.billing.models import TariffOffer
 from kc.core import audit
 from kc.core.models import User
@@ -45,10 +46,6 @@ class OfferRow:
     @property
     def base_gross(self) -> Decimal:
         return round_cents(self.sheet.base_price_per_year * (1 + self.vat))
-
-
-def annual_gross(base: Decimal, working: Decimal, consumption: Decimal, vat: Decimal) -> Decimal:
-    return round_cents((base + working * consumption) * (1 + vat))
 
 
 def in_supply_area(postal_code: str) -> bool:

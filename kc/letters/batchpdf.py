@@ -101,10 +101,8 @@ def _rename_font_subsets(page: PageObject, tag: str) -> None:
     """Every letter names its font subset AAAAAA+DejaVuSans; in one print file a printer that
     caches fonts by name could print one letter with another's glyphs. Each letter's subsets
     get their own tag."""
-    resources = page["/Resources"].get_object()
-    fonts = resources.get("/Font") if isinstance(resources, DictionaryObject) else None
-    fonts = fonts.get_object() if fonts is not None else None
-    if not isinstance(fonts, DictionaryObject):
+    fonts = _page_fonts(page)
+    if fonts is None:
         return
     for ref in fonts.values():
         font = ref.get_object()
@@ -115,6 +113,13 @@ def _rename_font_subsets(page: PageObject, tag: str) -> None:
             descriptor = font.get("/FontDescriptor")
             if descriptor is not None:
                 descriptor.get_object()[NameObject("/FontName")] = renamed
+
+
+def _page_fonts(page: PageObject) -> DictionaryObject | None:
+    resources = page["/Resources"].get_object()
+    fonts = resources.get("/Font") if isinstance(resources, DictionaryObject) else None
+    fonts = fonts.get_object() if fonts is not None else None
+    return fonts if isinstance(fonts, DictionaryObject) else None
 
 
 def _stamp(writer: PdfWriter, page: PageObject, operators: bytes, font: IndirectObject) -> None:
@@ -129,9 +134,8 @@ def _stamp(writer: PdfWriter, page: PageObject, operators: bytes, font: Indirect
     page[NameObject("/Contents")] = ArrayObject(
         [writer._add_object(before), *old, writer._add_object(after)]
     )
-    resources = page["/Resources"].get_object()
-    fonts = resources.get("/Font") if isinstance(resources, DictionaryObject) else None
-    if not isinstance(fonts := fonts.get_object() if fonts else None, DictionaryObject):
+    fonts = _page_fonts(page)
+    if fonts is None:
         raise ValueError("a letter page without fonts is not one of ours")
     fonts[NameObject("/KcMark")] = font
 
