@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from kc.core.money import format_eur
 from kc.letters.document import Column, LetterDocument, Paragraph, Sender, Table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,13 +175,6 @@ def _grouped(text: str) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
-def euro(amount: Decimal) -> str:
-    """German money text of a Decimal, rounded half up to cents: '-1.234,56 €'."""
-    cents = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{_grouped(f'{abs(cents):,.2f}')} €"
-
-
 def unit_price(price: Decimal, unit: str) -> str:
     per = {"Tage": "Tag", "Stück": "Stück"}.get(unit, unit)
     return f"{_grouped(f'{price:,.4f}')} €/{per}"
@@ -235,7 +229,7 @@ def _line(
         quantity(amount, item.unit),
         unit_price(price, item.unit),
     )
-    return (*row, euro(total)), total
+    return (*row, format_eur(total)), total
 
 
 def _recipient(rng: random.Random) -> tuple[tuple[str, ...], str]:
@@ -303,13 +297,13 @@ def build_letter(index: int, seed: int = 1) -> LetterDocument:
     paid = (gross * Decimal(rng.uniform(0.7, 1.2))).quantize(Decimal(1)) if annual else Decimal(0)
     due = gross - paid
     totals: list[tuple[str, ...]] = [
-        ("Summe netto", "", "", "", euro(net)),
-        (f"Umsatzsteuer {spec['vat']} %", "", "", "", euro(vat)),
-        ("Rechnungsbetrag", "", "", "", euro(gross)),
+        ("Summe netto", "", "", "", format_eur(net)),
+        (f"Umsatzsteuer {spec['vat']} %", "", "", "", format_eur(vat)),
+        ("Rechnungsbetrag", "", "", "", format_eur(gross)),
     ]
     if annual:
-        totals.append(("abzüglich Abschläge", "", "", "", euro(-paid)))
-        totals.append(("Nachzahlung" if due >= 0 else "Guthaben", "", "", "", euro(abs(due))))
+        totals.append(("abzüglich Abschläge", "", "", "", format_eur(-paid)))
+        totals.append(("Nachzahlung" if due >= 0 else "Guthaben", "", "", "", format_eur(abs(due))))
     customer = f"{rng.randint(1_000_000, 9_999_999)}"
     account = f"{rng.randint(100_000_000_000, 999_999_999_999)}"
     invoice = f"RE-2026-{index + 1:06d}"
@@ -324,16 +318,17 @@ def build_letter(index: int, seed: int = 1) -> LetterDocument:
     pay_day = _date(date + datetime.timedelta(days=14))
     if due < 0:
         payment = (
-            f"Ihr Guthaben von {euro(-due)} überweisen wir in den nächsten Tagen auf Ihr Konto."
+            f"Ihr Guthaben von {format_eur(-due)} überweisen wir in den nächsten Tagen "
+            "auf Ihr Konto."
         )
     elif rng.random() < 0.6:
         payment = (
-            f"Den Betrag von {euro(due)} ziehen wir am {pay_day} per SEPA-Lastschrift von "
+            f"Den Betrag von {format_eur(due)} ziehen wir am {pay_day} per SEPA-Lastschrift von "
             f"Ihrem Konto ein (Mandatsreferenz MR-{customer}, Gläubiger-ID {CREDITOR_ID})."
         )
     else:
         payment = (
-            f"Bitte überweisen Sie {euro(due)} bis zum {pay_day} auf unser Konto "
+            f"Bitte überweisen Sie {format_eur(due)} bis zum {pay_day} auf unser Konto "
             f"IBAN {SENDER.iban} unter Angabe der Rechnungsnummer {invoice}."
         )
     blocks: list[Paragraph | Table] = [
@@ -346,7 +341,9 @@ def build_letter(index: int, seed: int = 1) -> LetterDocument:
         instalment = (gross / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP)
         month = MONTHS[(date.month + 1) % 12]
         blocks.append(
-            Paragraph(f"Ihr neuer monatlicher Abschlag ab {month} beträgt {euro(instalment)}.")
+            Paragraph(
+                f"Ihr neuer monatlicher Abschlag ab {month} beträgt {format_eur(instalment)}."
+            )
         )
     blocks.append(
         Paragraph(

@@ -21,7 +21,9 @@ def from_cents(cents: int) -> Decimal:
 def format_decimal_de(amount: Decimal, places: int = 2) -> str:
     """1234.5 -> "1.234,50": thousands with dots, decimal comma."""
     quantum = Decimal(1).scaleb(-places)
-    text = f"{amount.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+    rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    # A tiny negative amount rounds to zero: print "0,00", never "-0,00".
+    text = f"{rounded if rounded else abs(rounded):,.{places}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
