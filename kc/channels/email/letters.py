@@ -2,11 +2,10 @@
 
 import logging
 import smtplib
-from dataclasses import dataclass
 
 from django.conf import settings
 
-from kc.channels.email.outbox import smtp_config
+from kc.channels.email.outbox import SendResult, smtp_config
 from kc.channels.email.smtp import OutgoingAttachment, SmtpConfig, build_message, send_message
 from kc.letters import outbox
 from kc.letters.models import Delivery
@@ -33,16 +32,10 @@ Mit freundlichen Grüßen
 """
 
 
-@dataclass(frozen=True)
-class LetterSendResult:
-    sent: bool
-    retry: bool = False
-
-
-def send_letter_delivery(delivery_id: int, config: SmtpConfig | None = None) -> LetterSendResult:
+def send_letter_delivery(delivery_id: int, config: SmtpConfig | None = None) -> SendResult:
     delivery = outbox.claim(delivery_id)
     if delivery is None:
-        return LetterSendResult(sent=False)  # sent already, or another worker has it
+        return SendResult(sent=False)  # sent already, or another worker has it
     letter = delivery.letter
     partner = letter.partner
     if delivery.channel == Delivery.Channel.PORTAL:
@@ -73,6 +66,6 @@ def send_letter_delivery(delivery_id: int, config: SmtpConfig | None = None) -> 
         send_message(config or smtp_config(), mail, envelope_from=settings.KC_MAIL_FROM)
     except (smtplib.SMTPException, OSError) as exc:
         log.warning("sending letter delivery %s failed: %s", delivery.pk, exc)
-        return LetterSendResult(sent=False, retry=outbox.mark_failed(delivery, str(exc)))
+        return SendResult(sent=False, retry=outbox.mark_failed(delivery, str(exc)))
     outbox.mark_sent(delivery)
-    return LetterSendResult(sent=True)
+    return SendResult(sent=True)
