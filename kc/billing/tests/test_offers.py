@@ -116,19 +116,15 @@ def test_prices_of_a_period_follow_the_switch(tariffs) -> None:  # type: ignore[
 def test_a_bill_across_the_switch_has_both_tariffs(tariffs) -> None:  # type: ignore[no-untyped-def]
     from kc.billing import runs, services
     from kc.billing.models import BillingDocument
-    from kc.supply.models import MeterReading
-    from kc.supply.tests.factories import MeterReadingFactory, RegisterFactory
+    from kc.billing.tests.factories import metered_contract
+    from kc.supply.tests.factories import MeterReadingFactory
 
     basic, green = tariffs
     contracts = []
     for _ in range(2):
-        contract = ContractFactory(tariff=green, start_date=D(2025, 1, 1))
+        contract, register = metered_contract(tariff=green, start=D(2025, 1, 1), move_in="0")
         ContractTariff.objects.create(contract=contract, tariff=basic, valid_from=D(2025, 1, 1))
         ContractTariff.objects.create(contract=contract, tariff=green, valid_from=D(2025, 7, 1))
-        register = RegisterFactory(meter__market_location=contract.market_location)
-        MeterReadingFactory(
-            register=register, read_on=D(2025, 1, 1), value=0, reason=MeterReading.Reason.MOVE_IN
-        )
         MeterReadingFactory(register=register, read_on=D(2025, 12, 31), value=Decimal("2000"))
         contracts.append(contract)
     (direct,) = services.bill_contract(contracts[0], until=D(2026, 1, 20))

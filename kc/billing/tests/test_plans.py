@@ -8,16 +8,14 @@ from django.utils import timezone
 
 from kc.billing import plans, services
 from kc.billing.models import BillingDocument, BudgetBillingPlan, BudgetChangeRequest
+from kc.billing.tests.factories import metered_contract, priced_tariff
 from kc.cases.models import Case, CaseType
 from kc.cases.tests.factories import QueueFactory
 from kc.core.models import AuditLogEntry
-from kc.supply.models import Contract, MeterReading
+from kc.supply.models import Contract
 from kc.supply.tests.factories import (
     ContractFactory,
     MeterReadingFactory,
-    PriceSheetFactory,
-    RegisterFactory,
-    TariffFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -27,21 +25,9 @@ def billed_contract() -> tuple[Contract, BillingDocument]:
     """A power contract billed for the year that ended ten days ago (3,500 kWh)."""
     end = timezone.localdate() - datetime.timedelta(days=10)
     start = end - datetime.timedelta(days=364)
-    tariff = TariffFactory(code="strom-plan", name="Strom Plan")
-    if not tariff.price_sheets.exists():
-        PriceSheetFactory(
-            tariff=tariff,
-            valid_from=datetime.date(2020, 1, 1),
-            base_price_per_year=Decimal("120.00"),
-            working_price=Decimal("0.30000"),
-        )
-    contract = ContractFactory(tariff=tariff, start_date=start)
-    register = RegisterFactory(meter__market_location=contract.market_location)
-    for day, value, reason in (
-        (start, "1000", MeterReading.Reason.MOVE_IN),
-        (end, "4500", MeterReading.Reason.PERIODIC),
-    ):
-        MeterReadingFactory(register=register, read_on=day, value=Decimal(value), reason=reason)
+    tariff = priced_tariff("strom-plan", "Strom Plan")
+    contract, register = metered_contract(tariff=tariff, start=start)
+    MeterReadingFactory(register=register, read_on=end, value=Decimal("4500"))
     (document,) = services.bill_contract(contract, until=end)
     return contract, document
 

@@ -10,13 +10,11 @@ from django.core.management import call_command
 
 from kc.billing import rating, runs, services
 from kc.billing.models import BillingDocument, BillingRun, BillingRunItem
+from kc.billing.tests.factories import metered_contract, priced_tariff
 from kc.supply.models import Contract, MeterReading
 from kc.supply.tests.factories import (
     ContractFactory,
     MeterReadingFactory,
-    PriceSheetFactory,
-    RegisterFactory,
-    TariffFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -24,21 +22,11 @@ D = datetime.date
 JAN_2024 = D(2024, 1, 1)
 
 
-def power_contract(start: datetime.date = JAN_2024, **kwargs: object) -> Contract:
-    tariff = TariffFactory(code="strom-test", name="Strom Test")
-    if not tariff.price_sheets.exists():
-        PriceSheetFactory(
-            tariff=tariff,
-            valid_from=D(2020, 1, 1),
-            base_price_per_year=Decimal("120.00"),
-            working_price=Decimal("0.30000"),
-        )
-    contract = ContractFactory(tariff=tariff, start_date=start, **kwargs)
-    register = RegisterFactory(meter__market_location=contract.market_location)
-    MeterReadingFactory(
-        register=register, read_on=start, value=Decimal("1000"), reason=MeterReading.Reason.MOVE_IN
-    )
-    return contract
+def power_contract(
+    start: datetime.date = JAN_2024, end_date: datetime.date | None = None
+) -> Contract:
+    tariff = priced_tariff("strom-test", "Strom Test")
+    return metered_contract(tariff=tariff, start=start, end_date=end_date)[0]
 
 
 def read(contract: Contract, day: datetime.date, value: str, **kwargs: object) -> MeterReading:
