@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kc.letters",
     "kc.cases",
     "kc.billing",
+    "kc.payments",
     "kc.channels",
     "kc.desk",
     "kc.api",
