@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("vorgaenge/", include("kc.cases.urls")),
     path("briefe/", include("kc.letters.urls")),
+    path("abrechnung/", include("kc.billing.urls")),
     path("", include("kc.desk.urls")),
 ]

@@ -42,6 +42,14 @@ _WRITE_LETTERS = ["letters.view_letter", "letters.add_letter"]
 _WORK_LETTERS = [*_WRITE_LETTERS, "letters.change_letter"]  # change: withdraw, release
 _PRINT_ROOM = ["letters.view_printbatch", "letters.change_printbatch"]
 
+# Abschlag change requests and tariff offers (make; change: accept) for a customer.
+_BILLING_REQUESTS = [
+    "billing.add_budgetchangerequest",
+    "billing.view_tariffoffer",
+    "billing.add_tariffoffer",
+    "billing.change_tariffoffer",
+]
+
 AGENT = "agent"
 CUSTOMER_CENTER = "customer_center"
 TEAM_LEAD = "team_lead"
@@ -61,7 +69,7 @@ ROLE_NAMES = {
 }
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _VIEW_CUSTOMER + _CHANGE_CUSTOMER + _WORK_CASES + _WORK_LETTERS,
+    AGENT: _VIEW_CUSTOMER + _CHANGE_CUSTOMER + _WORK_CASES + _WORK_LETTERS + _BILLING_REQUESTS,
     # On-site staff check receipts and hand over letters; they do not edit master data.
     CUSTOMER_CENTER: [
         "customers.view_businesspartner",
@@ -77,6 +85,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _WORK_CASES
     + _WORK_LETTERS
     + _PRINT_ROOM
+    + _BILLING_REQUESTS
+    + ["billing.change_budgetchangerequest"]  # decides changes outside the limits
     + ["core.view_team", "core.view_user", "cases.add_textmodule", "cases.change_textmodule"],
     ENERGY_ADVISOR: _VIEW_CUSTOMER + _WORK_CASES + _WORK_LETTERS,
     FUNDING_CLERK: _VIEW_CUSTOMER + _WORK_CASES + _WRITE_LETTERS,

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
+from kc.billing.models import BillingDocument
 from kc.cases.models import Case
 from kc.cases.selectors import cases_of_partner
 from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
@@ -19,6 +20,7 @@ READINGS_SHOWN = 6
 class ContractView:
     contract: Contract
     meters: list[Meter] = field(default_factory=list)
+    documents: list[BillingDocument] = field(default_factory=list)  # newest first
 
 
 @dataclass
@@ -54,7 +56,13 @@ def load_customer_overview(partner_id: int) -> CustomerOverview:
     )
     contracts = (
         Contract.objects.select_related("market_location__premise", "tariff")
-        .prefetch_related(Prefetch("market_location__meters", queryset=meters))
+        .prefetch_related(
+            Prefetch("market_location__meters", queryset=meters),
+            Prefetch(
+                "billing_documents",
+                queryset=BillingDocument.objects.order_by("-period_end", "-pk"),
+            ),
+        )
         .order_by("-end_date", "division", "number")
     )
     accounts = (
@@ -69,7 +77,11 @@ def load_customer_overview(partner_id: int) -> CustomerOverview:
             AccountView(
                 account=account,
                 contracts=[
-                    ContractView(contract=c, meters=list(c.market_location.meters.all()))
+                    ContractView(
+                        contract=c,
+                        meters=list(c.market_location.meters.all()),
+                        documents=list(c.billing_documents.all()),
+                    )
                     for c in account.contracts.all()
                 ],
             )
