@@ -372,6 +372,7 @@ class _Camt:
         amount_el = d.find(ntry, "Amt")
         if amount_el is None or not (amount_el.text or "").strip():
             raise BankFileError("Betrag der Buchung (Ntry/Amt) fehlt", line)
+        _cents(amount_el.text.strip(), amount_el.sourceline)  # checked even when TxDtls have own
         direction = _direction(d.text(ntry, "CdtDbtInd"), line, "Ntry/CdtDbtInd")
         status = d.text(ntry, "Sts/Cd", "Sts/Prtry", "Sts")
         entry = _EntryFacts(

@@ -349,6 +349,28 @@ def test_missing_or_broken_parts(change, message: str) -> None:  # type: ignore[
         read_all(io.BytesIO(data))
 
 
+def test_entry_amount_is_checked_even_when_transactions_have_their_own() -> None:
+    data = _replace_text(camt053([Tx(100)]), "//c:Ntry/c:Amt", "1,00")
+    with pytest.raises(BankFileError, match="keine gültige Zahl"):
+        read_all(io.BytesIO(data))
+
+
+def test_external_entities_are_not_resolved(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("GEHEIM")
+    data = (
+        camt054([Tx(100, remittance="PLATZHALTER")])
+        .replace(
+            b"<Document",
+            f'<!DOCTYPE Document [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n<Document'.encode(),
+            1,
+        )
+        .replace(b"PLATZHALTER", b"&x;")
+    )
+    [entry] = read(data)
+    assert "GEHEIM" not in entry.remittance
+
+
 def test_error_names_the_line() -> None:
     data = _without(camt053([Tx(100), Tx(200)]), "//c:Ntry[2]/c:Amt")
     pretty = etree.tostring(etree.fromstring(data), pretty_print=True)
