@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.forms import BaseForm
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -269,7 +269,7 @@ def _contract_from_query(request: StaffRequest) -> Contract | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise PermissionDenied  # nothing to guess from a malformed id
+        raise Http404(_("Unbekannter Vertrag."))
     return selectors.contract_for_page(int(raw))
 
 

@@ -122,6 +122,7 @@ def test_document_page_shows_readings_lines_and_totals_and_is_audited(
     html = response.content.decode()
     assert "Turnusabrechnung" in html and contract.number in html
     assert "Zähler nicht zugänglich" in html and "geschätzt" in html  # how it was obtained
+    assert "abgelesen (Ableser/in)" in html and "Einzug" in html  # the move-in reading
     assert "3.500 kWh" in html
     for line in document.lines.all():
         assert line.text in html
@@ -149,8 +150,11 @@ def test_pages_refuse_staff_without_the_permission(client: Client) -> None:
     assert not AuditLogEntry.objects.filter(action="read").exists()
 
 
-def test_unknown_document_is_404(agent_client: Client) -> None:
+def test_unknown_document_and_contract_are_404(agent_client: Client) -> None:
     assert agent_client.get(reverse("billing:document_detail", args=[999999])).status_code == 404
+    comparison = reverse("billing:tariff_comparison")
+    assert agent_client.get(comparison, {"vertrag": "999999"}).status_code == 404
+    assert agent_client.get(comparison, {"vertrag": "x"}).status_code == 404
 
 
 def test_customer_page_links_documents_abschlag_and_comparison(agent_client: Client) -> None:
