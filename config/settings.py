@@ -245,6 +245,10 @@ KC_BUDGET_INSTALMENTS = env_int("KC_BUDGET_INSTALMENTS", 11)  # 11 or 12 per yea
 KC_BUDGET_DUE_DAY = env_int("KC_BUDGET_DUE_DAY", 15)
 # An Abschlag within this many percent of what the consumption justifies needs no approval.
 KC_BUDGET_CHANGE_TOLERANCE_PERCENT = env_int("KC_BUDGET_CHANGE_TOLERANCE_PERCENT", 20)
+# Invoices are due two weeks after receipt (§17 StromGVV/GasGVV); a letter counts as received
+# four days after posting (§122 AO / §41 VwVfG since 2025) unless configured otherwise.
+KC_LETTER_RECEIPT_DAYS = env_int("KC_LETTER_RECEIPT_DAYS", 4)
+KC_INVOICE_PAYMENT_DAYS = env_int("KC_INVOICE_PAYMENT_DAYS", 14)
 # Postal-code prefixes of the supply area (tariff offers); empty: every postal code.
 KC_SUPPLY_AREA_POSTAL_PREFIXES = env_list("KC_SUPPLY_AREA_POSTAL_PREFIXES", [])
 

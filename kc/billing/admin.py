@@ -15,17 +15,7 @@ from kc.billing.models import (
     BudgetChangeRequest,
     BudgetInstalment,
 )
-
-
-class ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from kc.core.admin_mixins import ReadOnlyAdmin as ReadOnly
 
 
 class LineInline(ReadOnly, admin.TabularInline[BillingLine, BillingDocument]):

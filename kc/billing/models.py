@@ -252,3 +252,90 @@ class TariffOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} {self.tariff}: {self.annual_gross} €"
+
+
+class Invoice(models.Model):
+    """Rechnung: the bills of one contract account on one invoice, posted to the ledger.
+
+    Gap-free numbers (the range row is locked in the invoice's transaction, so a failed
+    invoice gives its number back). Never edited: a correction is a credit note that cancels
+    the invoice, and a new invoice."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Rechnung")
+        FINAL = "final", _("Schlussrechnung")
+        CREDIT_NOTE = "credit_note", _("Gutschrift (Storno)")
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("gestellt")
+        CANCELLED = "cancelled", _("storniert")
+
+    number = models.CharField(_("Rechnungsnummer"), max_length=20, unique=True)
+    kind = models.CharField(_("Art"), max_length=12, choices=Kind.choices)
+    status = models.CharField(
+        _("Status"), max_length=10, choices=Status.choices, default=Status.ISSUED
+    )
+    account = models.ForeignKey(
+        "customers.ContractAccount",
+        verbose_name=_("Vertragskonto"),
+        on_delete=models.PROTECT,
+        related_name="invoices",
+    )
+    issue_date = models.DateField(_("Rechnungsdatum"))
+    due_date = models.DateField(_("Fällig am"))
+    gross_total = models.DecimalField(_("Rechnungsbetrag"), max_digits=12, decimal_places=2)
+    instalments = models.DecimalField(
+        _("Angerechnete Abschläge"), max_digits=12, decimal_places=2
+    )
+    result = models.DecimalField(
+        _("Ergebnis"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Positiv: Nachzahlung; negativ: Guthaben."),
+    )
+    documents = models.ManyToManyField(
+        BillingDocument, through="InvoiceItem", related_name="invoices"
+    )
+    cancels = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="cancelled_by"
+    )
+    ledger_document = models.ForeignKey(
+        "payments.LedgerDocument", on_delete=models.PROTECT, related_name="+"
+    )
+    letter_number = models.CharField(_("Brief"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("Erstellt"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Rechnung")
+        verbose_name_plural = _("Rechnungen")
+        ordering = ["-issue_date", "-number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceItem(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="items")
+    document = models.ForeignKey(BillingDocument, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "document"], name="invoice_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.document_id}"
+
+
+class InvoiceInstalment(models.Model):
+    """An Abschlag claim an invoice took into account (and cancelled as a claim)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="instalment_links")
+    line = models.ForeignKey("payments.LedgerLine", on_delete=models.PROTECT, related_name="+")
+    paid = models.DecimalField(max_digits=12, decimal_places=2)
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.line_id}"

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kc.billing import budget
+from kc.billing import budget, payment_terms
 from kc.billing.models import (
     BillingDocument,
     BudgetBillingPlan,
@@ -22,7 +22,13 @@ from kc.cases import services as case_services
 from kc.cases.models import CaseType
 from kc.core import audit
 from kc.core.models import User
-from kc.supply.models import Contract, PriceSheet
+from kc.core.money import format_eur
+from kc.letters import services as letters
+from kc.letters.document import Column, Table
+from kc.letters.placeholders import Value
+from kc.payments import ledger
+from kc.payments.models import Clearing, LedgerDocument, LedgerLine
+from kc.supply.models import Contract, Division, PriceSheet
 
 
 class PlanError(ValueError):
@@ -90,10 +96,15 @@ def _replace_plan(
     reason: str,
     actor: User | None,
     based_on: BillingDocument | None = None,
+    letter_kind: str = "budget_plan",
 ) -> BudgetBillingPlan:
-    BudgetBillingPlan.objects.filter(
-        contract=contract, status=BudgetBillingPlan.Status.ACTIVE
-    ).update(status=BudgetBillingPlan.Status.REPLACED)
+    """The new plan, its claims in the ledger (the letter is their pre-notification) and the
+    letter; the unpaid future claims of the plan it replaces are withdrawn."""
+    previous = active_plan(contract)
+    if previous is not None:
+        previous.status = BudgetBillingPlan.Status.REPLACED
+        previous.save(update_fields=["status"])
+        _withdraw_future_claims(previous, actor)
     plan = BudgetBillingPlan.objects.create(
         contract=contract,
         status=BudgetBillingPlan.Status.ACTIVE,
@@ -106,7 +117,101 @@ def _replace_plan(
         BudgetInstalment(plan=plan, due_on=day, amount=amount) for day in dates
     )
     audit.record(actor=actor, action=audit.Action.CREATE, obj=plan)
+    _post_claims(plan, dates, actor)
+    _plan_letter(plan, dates, previous, letter_kind, actor)
     return plan
+
+
+def _post_claims(plan: BudgetBillingPlan, dates: list[datetime.date], actor: User | None) -> None:
+    contract = plan.contract
+    today = timezone.localdate()
+    ledger.post(
+        account=contract.account,
+        kind=LedgerDocument.Kind.INSTALMENT,
+        source=f"billing.plan:{plan.pk}",
+        text=_("Abschlagsplan Vertrag %(contract)s") % {"contract": contract.number},
+        entries=[
+            ledger.Entry(
+                amount=plan.instalment,
+                text=_("Abschlag %(month)s") % {"month": f"{day:%m/%Y}"},
+                due_on=day,
+                contract_id=contract.pk,
+                prenotified_on=today,
+            )
+            for day in dates
+        ],
+        offset=LedgerLine.Offset.INSTALMENT_CLAIMS,
+        actor=actor,
+    )
+
+
+def _withdraw_future_claims(plan: BudgetBillingPlan, actor: User | None) -> None:
+    """Claims of a replaced plan that are due later and not paid at all are withdrawn; what
+    was paid stays a claim with its payment (the next invoice counts it)."""
+    posting = LedgerDocument.objects.filter(
+        source=f"billing.plan:{plan.pk}", kind=LedgerDocument.Kind.INSTALMENT
+    ).first()
+    if posting is None:
+        return
+    today = timezone.localdate()
+    open_lines = [
+        item.line
+        for item in ledger.open_items(plan.contract.account)
+        if item.line.document_id == posting.pk
+        and item.line.due_on is not None
+        and item.line.due_on > today
+        and item.open_amount == item.line.amount
+    ]
+    if not open_lines:
+        return
+    withdrawal = ledger.post(
+        account=plan.contract.account,
+        kind=LedgerDocument.Kind.REVERSAL,
+        source=f"billing.plan-withdrawn:{plan.pk}",
+        text=_("Abschläge zurückgenommen (Plan ersetzt)"),
+        entries=[
+            ledger.Entry(
+                amount=-line.amount,
+                text=_("Zurückgenommen: %(text)s") % {"text": line.text},
+                contract_id=line.contract_id,
+            )
+            for line in open_lines
+        ],
+        offset=LedgerLine.Offset.INSTALMENT_CLAIMS,
+        actor=actor,
+    )
+    credits = ledger.customer_lines(withdrawal)
+    Clearing.objects.bulk_create(
+        Clearing(receivable=line, credit=credit, amount=line.amount, document=withdrawal)
+        for line, credit in zip(open_lines, credits, strict=True)
+    )
+
+
+def _plan_letter(
+    plan: BudgetBillingPlan,
+    dates: list[datetime.date],
+    previous: BudgetBillingPlan | None,
+    kind: str,
+    actor: User | None,
+) -> None:
+    contract = plan.contract
+    account = contract.account
+    division = Division(contract.division).label
+    amount = format_eur(plan.instalment)
+    values: dict[str, Value] = {
+        "abschlag": amount,
+        "erster_termin": f"{dates[0]:%d.%m.%Y}",
+        "zahlweise": payment_terms.instalment_terms(account),
+        "faelligkeiten": Table(
+            (Column("Fällig am", 35), Column("Art", 70), Column("Betrag", 30, "right")),
+            tuple((f"{day:%d.%m.%Y}", f"Abschlag {division}", amount) for day in dates),
+        ),
+    }
+    if kind == "budget_change":
+        values["alter_abschlag"] = format_eur(previous.instalment) if previous else "–"
+    letters.create_letter(
+        kind=kind, partner=account.partner, account=account, actor=actor, values=values
+    )
 
 
 def active_plan(contract: Contract) -> BudgetBillingPlan | None:
@@ -193,4 +298,5 @@ def _apply(change: BudgetChangeRequest, plan: BudgetBillingPlan, actor: User | N
         dates,
         reason=_("Änderung: %(reason)s") % {"reason": change.reason},
         actor=actor,
+        letter_kind="budget_change",
     )

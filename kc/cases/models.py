@@ -19,6 +19,7 @@ class CaseType(models.TextChoices):
     CONSULTATION = "consultation", _("Beratung")
     FUNDING = "funding", _("Förderprogramm")
     RECONNECTION = "reconnection", _("Entsperrung")
+    PAYMENT = "payment", _("Zahlung und Rücklastschrift")
     GENERAL = "general", _("Allgemeine Anfrage")
 
 

@@ -55,7 +55,9 @@ FINAL_INVOICE_BODY = INVOICE_BODY.replace(
     "Verbrauch bis zum Ende der Belieferung",
 )
 
-BUDGET_FIELDS = ("abschlag", "erster_termin", "mandatsreferenz", "glaeubiger_id", "iban")
+# "zahlweise" is the SEPA pre-notification (mandate reference, creditor ID, account) for
+# direct-debit customers, or where to transfer the amounts.
+BUDGET_FIELDS = ("abschlag", "erster_termin", "zahlweise")
 BUDGET_PLAN_SUBJECT = "Ihr Abschlagsplan ab {{ erster_termin }}"
 BUDGET_PLAN_BODY = f"""{GREETING}
 
@@ -64,10 +66,7 @@ Die Fälligkeiten:
 
 {{{{ faelligkeiten }}}}
 
-Vorabankündigung (Pre-Notification): Wir ziehen die Beträge zu den genannten Terminen \
-mit der SEPA-Lastschrift zum Mandat {{{{ mandatsreferenz }}}} (Gläubiger-ID \
-{{{{ glaeubiger_id }}}}) von Ihrem Konto {{{{ iban }}}} ein. Fällt ein Termin auf einen \
-Bankfeiertag, erfolgt die Belastung am nächsten Bankarbeitstag.
+{{{{ zahlweise }}}}
 
 {QUESTIONS}
 
@@ -81,11 +80,23 @@ wie gewünscht haben wir Ihren monatlichen Abschlag von {{{{ alter_abschlag }}}}
 
 {{{{ faelligkeiten }}}}
 
-Vorabankündigung (Pre-Notification): Wir ziehen die Beträge zu den genannten Terminen \
-mit der SEPA-Lastschrift zum Mandat {{{{ mandatsreferenz }}}} (Gläubiger-ID \
-{{{{ glaeubiger_id }}}}) von Ihrem Konto {{{{ iban }}}} ein.
+{{{{ zahlweise }}}}
 
 {QUESTIONS}
+
+{CLOSING}"""
+
+CREDIT_NOTE_FIELDS = ("gutschriftsnummer", "rechnungsnummer", "rechnungsdatum", "betrag", "grund")
+CREDIT_NOTE_SUBJECT = "Gutschrift {{ gutschriftsnummer }} zur Rechnung {{ rechnungsnummer }}"
+CREDIT_NOTE_BODY = f"""{GREETING}
+
+unsere Rechnung {{{{ rechnungsnummer }}}} vom {{{{ rechnungsdatum }}}} war nicht richtig \
+({{{{ grund }}}}). Wir heben sie mit dieser Gutschrift über {{{{ betrag }}}} vollständig auf. \
+Die berichtigte Rechnung erhalten Sie gesondert; bereits gezahlte Beträge rechnen wir dort an.
+
+{QUESTIONS}
+
+{DISPUTE_NOTE}
 
 {CLOSING}"""
 

@@ -68,6 +68,13 @@ KINDS: dict[str, LetterKind] = {
             tables=("positionen", "zaehlerstaende"),
         ),
         _kind(
+            "credit_note",
+            _("Gutschrift (Rechnungskorrektur)"),
+            texts.CREDIT_NOTE_SUBJECT,
+            texts.CREDIT_NOTE_BODY,
+            placeholders=texts.CREDIT_NOTE_FIELDS,
+        ),
+        _kind(
             "budget_plan",
             _("Abschlagsplan"),
             texts.BUDGET_PLAN_SUBJECT,

@@ -95,10 +95,19 @@ SAMPLES: dict[str, dict[str, Value]] = {
     "budget_plan": {
         "abschlag": "78,00 €",
         "erster_termin": "15.01.2027",
-        "mandatsreferenz": "KC-200012345-01",
-        "glaeubiger_id": "DE98ZZZ09999999999",
-        "iban": "DE02 **** **** **** **20 51",
+        "zahlweise": (
+            "Vorabankündigung: Wir ziehen die Beträge zu den genannten Terminen mit der "
+            "SEPA-Lastschrift zum Mandat KC-200012345-01 (Gläubiger-ID DE98ZZZ09999999999) "
+            "von Ihrem Konto DE02 **** 2051 ein."
+        ),
         "faelligkeiten": _due_dates("78,00 €"),
+    },
+    "credit_note": {
+        "gutschriftsnummer": "R-2026-000043",
+        "rechnungsnummer": "R-2026-000042",
+        "rechnungsdatum": "20.01.2026",
+        "betrag": "1.234,56 €",
+        "grund": "Zählerstand falsch erfasst",
     },
     "sepa_mandate": {
         "mandatsreferenz": "KC-200012345-01",

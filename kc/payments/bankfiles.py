@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast
 from zoneinfo import ZoneInfo
 
-from lxml import etree  # type: ignore[import-untyped]
+from lxml import etree
 
 Kind = Literal["camt.053", "camt.054", "pain.002"]
 Direction = Literal["credit", "debit"]

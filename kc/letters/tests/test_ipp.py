@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
 from kc.letters import ipp
 from kc.letters.ipp import (

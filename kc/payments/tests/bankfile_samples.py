@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from lxml import etree  # type: ignore[import-untyped]
+from lxml import etree
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 OWN_IBAN = "DE89370400440532013000"
