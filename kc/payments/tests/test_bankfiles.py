@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lxml import etree  # type: ignore[import-untyped]
+from lxml import etree
 
 from kc.payments.bankfiles import BankEntry, BankFileError, Direction, read_all, read_bank_file
 from kc.payments.return_reasons import reason_for
