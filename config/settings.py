@@ -144,6 +144,7 @@ KC_PERIODIC_TASKS = {
     },
     "print_jobs": {"task": "kc.letters.tasks.check_print_jobs", "every": 15},
     "letter_outbox": {"task": "kc.channels.tasks.sweep_letter_deliveries", "every": 300},
+    "mandate_expiry": {"task": "kc.payments.tasks.expire_unused_mandates", "every": 86_400},
 }
 
 # --- Cache (rate limits) --------------------------------------------------

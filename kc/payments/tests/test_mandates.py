@@ -172,3 +172,11 @@ def test_creditor_settings_check_the_creditor_id() -> None:
     with pytest.raises(ValidationError) as raised:
         bad.full_clean()
     assert "creditor_id" in raised.value.message_dict
+
+
+def test_the_daily_task_expires_old_mandates() -> None:
+    from kc.payments.tasks import expire_unused_mandates
+
+    mandated_account(signed_on=datetime.date(2020, 1, 1))
+    assert expire_unused_mandates.call() == 1
+    assert SepaMandate.objects.get().status == SepaMandate.Status.EXPIRED
