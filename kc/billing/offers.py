@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from kc.customers.models import BusinessPartner
 from kc.letters import services as letters
 from kc.letters.document import Column, Table
 from kc.supply import services as supply_services
-from kc.supply.models import Contract, Division, PriceSheet, Tariff
+from kc.supply.models import Contract, Division, MeterReading, PriceSheet, Register, Tariff
 from kc.supply.vat import vat_rate
 
 OFFER_DAYS = 28
@@ -139,10 +140,17 @@ def _letter_values(
 
 @transaction.atomic
 def accept_offer(
-    *, offer: TariffOffer, switch_date: datetime.date, actor: User | None
+    *,
+    offer: TariffOffer,
+    switch_date: datetime.date,
+    actor: User | None,
+    register: Register | None = None,
+    reading: Decimal | None = None,
 ) -> TariffOffer:
     """The customer accepts: the contract changes tariff from `switch_date` on; billing splits
-    the period there (by the seasonal weights, or at a reading of that day)."""
+    the period there at the reading of that day when the customer gives one (recorded in the
+    same transaction, so a refused switch leaves no reading behind), else by the seasonal
+    weights. Field errors come under the names `reading` and `switch_date`."""
     offer = TariffOffer.objects.select_for_update().get(pk=offer.pk)
     if offer.status != TariffOffer.Status.OFFERED:
         raise OfferError(_("Das Angebot ist bereits angenommen."))
@@ -150,9 +158,34 @@ def accept_offer(
         raise OfferError(_("Das Angebot ist abgelaufen."))
     if offer.contract is None:
         raise OfferError(_("Zum Angebot gehört kein Vertrag; bitte einen Vertrag anlegen."))
-    supply_services.switch_tariff(
-        contract=offer.contract, tariff=offer.tariff, valid_from=switch_date, actor=actor
-    )
+    if register is not None and reading is not None:
+        try:
+            supply_services.record_meter_reading(
+                register=register,
+                read_on=switch_date,
+                value=reading,
+                reason=MeterReading.Reason.INTERIM,
+                source=MeterReading.Source.CUSTOMER,
+                actor=actor,
+            )
+        except ValidationError as error:
+            raise renamed_fields(error, {"read_on": "reading", "value": "reading"}) from error
+    try:
+        supply_services.switch_tariff(
+            contract=offer.contract, tariff=offer.tariff, valid_from=switch_date, actor=actor
+        )
+    except ValidationError as error:
+        raise renamed_fields(error, {"valid_from": "switch_date"}) from error
     offer.status, offer.switch_date = TariffOffer.Status.ACCEPTED, switch_date
     offer.save(update_fields=["status", "switch_date"])
     return offer
+
+
+def renamed_fields(error: ValidationError, names: dict[str, str]) -> ValidationError:
+    """A lower service's field errors under the names the caller's form uses."""
+    if not hasattr(error, "error_dict"):
+        return error
+    renamed: dict[str, list[ValidationError]] = {}
+    for field, errors in error.error_dict.items():
+        renamed.setdefault(names.get(field, field), []).extend(errors)
+    return ValidationError(renamed)

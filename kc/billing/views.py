@@ -7,7 +7,6 @@ refuse what is not possible with a German message, which the pages show as it is
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,8 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.forms import BaseForm
 from django.http import Http404, HttpResponse
@@ -39,8 +37,7 @@ from kc.cases.models import Channel
 from kc.core import audit
 from kc.core.form_views import call_service, form_page, submitted
 from kc.core.http import StaffRequest
-from kc.supply import services as supply_services
-from kc.supply.models import Contract, MeterReading, Register
+from kc.supply.models import Contract
 
 VIEW_DOCUMENT = "billing.view_billingdocument"
 VIEW_PLAN = "billing.view_budgetbillingplan"
@@ -339,12 +336,12 @@ def offer_detail(request: StaffRequest, offer_id: int) -> HttpResponse:
         data = form.cleaned_data
         accepted = _call(
             form,
-            lambda: _accept_with_reading(
+            lambda: offers.accept_offer(
                 offer=offer,
                 switch_date=data["switch_date"],
                 register=data["register"],
                 reading=data["reading"],
-                request=request,
+                actor=request.user,
             ),
         )
         if accepted is not None:
@@ -369,45 +366,3 @@ def offer_detail(request: StaffRequest, offer_id: int) -> HttpResponse:
         "may_accept": offer.status == TariffOffer.Status.OFFERED and offer.contract is not None,
     }
     return form_page(request, "billing/offer_detail.html", context)
-
-
-def _accept_with_reading(
-    *,
-    offer: TariffOffer,
-    switch_date: datetime.date,
-    register: Register | None,
-    reading: Decimal | None,
-    request: StaffRequest,
-) -> TariffOffer:
-    """The reading of the switch day (when the customer gives one) and the switch, together.
-
-    offers.accept_offer takes no reading; until it does, this records it first with the
-    supply service, in the same transaction, so a refused switch leaves no reading behind.
-    """
-    with transaction.atomic():
-        if register is not None and reading is not None:
-            try:
-                supply_services.record_meter_reading(
-                    register=register,
-                    read_on=switch_date,
-                    value=reading,
-                    reason=MeterReading.Reason.INTERIM,
-                    source=MeterReading.Source.CUSTOMER,
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                raise _renamed(error, {"read_on": "reading", "value": "reading"}) from error
-        try:
-            return offers.accept_offer(offer=offer, switch_date=switch_date, actor=request.user)
-        except ValidationError as error:
-            raise _renamed(error, {"valid_from": "switch_date"}) from error
-
-
-def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:
-    """A service's field errors under the names of this page's form fields."""
-    if not hasattr(error, "error_dict"):
-        return error
-    renamed: dict[str, list[ValidationError]] = {}
-    for field, errors in error.error_dict.items():
-        renamed.setdefault(names.get(field, field), []).extend(errors)
-    return ValidationError(renamed)

@@ -134,3 +134,38 @@ def test_a_bill_across_the_switch_has_both_tariffs(tariffs) -> None:  # type: ig
         texts = list(document.lines.values_list("text", flat=True))
         assert any("Strom Basis" in t for t in texts) and any("Strom Öko" in t for t in texts)
     assert direct.gross_total == via_run.gross_total
+
+
+def test_acceptance_records_the_switch_day_reading_or_nothing(tariffs, agent) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    from kc.supply.models import MeterReading
+    from kc.supply.tests.factories import MeterReadingFactory, RegisterFactory
+
+    basic, green = tariffs
+    LetterheadFactory()
+    partner = customer_with_address()
+    contract = ContractFactory(account__partner=partner, tariff=basic, start_date=D(2024, 1, 1))
+    register = RegisterFactory(meter__market_location=contract.market_location)
+    MeterReadingFactory(register=register, read_on=D(2024, 1, 1), value=Decimal("1000"))
+    offer = offers.make_offer(
+        partner=partner,
+        tariff=green,
+        consumption=Decimal("2500"),
+        postal_code="42651",
+        actor=agent,
+        contract=contract,
+    )
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as raised:  # lower than the last reading
+        offers.accept_offer(
+            offer=offer, switch_date=today, actor=agent, register=register, reading=Decimal("10")
+        )
+    assert "reading" in raised.value.message_dict
+    assert MeterReading.objects.count() == 1 and contract.tariff == basic
+    offers.accept_offer(
+        offer=offer, switch_date=today, actor=agent, register=register, reading=Decimal("3400")
+    )
+    reading = MeterReading.objects.get(read_on=today)
+    assert reading.value == Decimal("3400") and reading.reason == MeterReading.Reason.INTERIM
+    assert TariffOffer.objects.get().status == TariffOffer.Status.ACCEPTED
