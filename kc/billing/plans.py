@@ -19,7 +19,7 @@ from kc.billing.models import (
     BudgetInstalment,
 )
 from kc.cases import services as case_services
-from kc.cases.models import CaseType
+from kc.cases.models import Case, CaseType
 from kc.core import audit
 from kc.core.models import User
 from kc.core.money import format_eur
@@ -283,7 +283,25 @@ def decide_change(
         _apply(change, plan, actor)
     change.save()
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=change)
+    _close_case(change, actor)
     return change
+
+
+def _close_case(change: BudgetChangeRequest, actor: User) -> None:
+    """The case the request went to carries the decision and is done."""
+    case = Case.objects.filter(number=change.case_number).first() if change.case_number else None
+    if case is None:
+        return
+    verdict = (
+        _("genehmigt") if change.status == BudgetChangeRequest.Status.APPROVED else _("abgelehnt")
+    )
+    case_services.change_status(
+        case=case,
+        status=Case.Status.RESOLVED,
+        actor=actor,
+        note=_("Abschlagsänderung %(verdict)s: %(note)s")
+        % {"verdict": verdict, "note": change.decision_note},
+    )
 
 
 def _apply(change: BudgetChangeRequest, plan: BudgetBillingPlan, actor: User | None) -> None:

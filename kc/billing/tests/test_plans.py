@@ -85,6 +85,9 @@ def test_change_outside_the_limits_goes_to_a_person(agent, admin_user) -> None: 
     )
     assert decided.status == BudgetChangeRequest.Status.APPROVED
     assert plans.active_plan(contract).instalment == Decimal("40")  # type: ignore[union-attr]
+    case.refresh_from_db()
+    assert case.status == Case.Status.RESOLVED
+    assert "genehmigt: Kunde zieht aus" in case.messages.order_by("-id").first().body_text  # type: ignore[union-attr]
     with pytest.raises(plans.PlanError, match="bereits entschieden"):
         plans.decide_change(change=change, approve=False, note="x", actor=admin_user)
 
