@@ -13,5 +13,6 @@ urlpatterns = [
     path("vorgaenge/", include("kc.cases.urls")),
     path("briefe/", include("kc.letters.urls")),
     path("abrechnung/", include("kc.billing.urls")),
+    path("zahlungen/", include("kc.payments.urls")),
     path("", include("kc.desk.urls")),
 ]

@@ -50,6 +50,24 @@ _BILLING_REQUESTS = [
     "billing.change_tariffoffer",
 ]
 
+# Payments (kc.payments): an account's postings and its SEPA mandate on the customer page.
+_VIEW_PAYMENTS = [
+    "payments.view_ledgerdocument",
+    "payments.view_ledgerline",
+    "payments.view_sepamandate",
+]
+# Grant a mandate (add), change its bank account or revoke it (change).
+_WORK_MANDATES = ["payments.add_sepamandate", "payments.change_sepamandate"]
+# The queue of unmatched incoming transfers: assigning one posts a payment on the account
+# (undone only by a reversal), so it is for agents and team leads who identify the customer.
+_CLEAR_PAYMENTS = ["payments.view_banktransaction", "payments.change_banktransaction"]
+# The overview of direct-debit, payout and bank files (release stays a command).
+_PAYMENT_FILES = [
+    "payments.view_directdebitfile",
+    "payments.view_payoutfile",
+    "payments.view_bankimport",
+]
+
 AGENT = "agent"
 CUSTOMER_CENTER = "customer_center"
 TEAM_LEAD = "team_lead"
@@ -69,7 +87,14 @@ ROLE_NAMES = {
 }
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _VIEW_CUSTOMER + _CHANGE_CUSTOMER + _WORK_CASES + _WORK_LETTERS + _BILLING_REQUESTS,
+    AGENT: _VIEW_CUSTOMER
+    + _CHANGE_CUSTOMER
+    + _WORK_CASES
+    + _WORK_LETTERS
+    + _BILLING_REQUESTS
+    + _VIEW_PAYMENTS
+    + _WORK_MANDATES
+    + _CLEAR_PAYMENTS,
     # On-site staff check receipts and hand over letters; they do not edit master data.
     CUSTOMER_CENTER: [
         "customers.view_businesspartner",
@@ -79,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_WORK_CASES,
         "letters.view_letter",
         *_PRINT_ROOM,
+        *_VIEW_PAYMENTS,  # balance and mandate at the counter; changes go through agents
     ],
     TEAM_LEAD: _VIEW_CUSTOMER
     + _CHANGE_CUSTOMER
@@ -87,6 +113,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _PRINT_ROOM
     + _BILLING_REQUESTS
     + ["billing.change_budgetchangerequest"]  # decides changes outside the limits
+    + _VIEW_PAYMENTS
+    + _WORK_MANDATES
+    + _CLEAR_PAYMENTS
+    + _PAYMENT_FILES
     + ["core.view_team", "core.view_user", "cases.add_textmodule", "cases.change_textmodule"],
     ENERGY_ADVISOR: _VIEW_CUSTOMER + _WORK_CASES + _WORK_LETTERS,
     FUNDING_CLERK: _VIEW_CUSTOMER + _WORK_CASES + _WRITE_LETTERS,

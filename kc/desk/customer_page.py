@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from kc.billing.models import BillingDocument
 from kc.cases.models import Case
@@ -11,6 +12,7 @@ from kc.cases.selectors import cases_of_partner
 from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
 from kc.letters.models import Letter
 from kc.letters.selectors import letters_for_partner
+from kc.payments.selectors import AccountPayments, account_payments, with_payments
 from kc.supply.models import Contract, Meter, MeterReading, Register
 
 READINGS_SHOWN = 6
@@ -27,6 +29,7 @@ class ContractView:
 class AccountView:
     account: ContractAccount
     contracts: list[ContractView] = field(default_factory=list)
+    payments: AccountPayments | None = None
 
 
 @dataclass
@@ -65,11 +68,13 @@ def load_customer_overview(partner_id: int) -> CustomerOverview:
         )
         .order_by("-end_date", "division", "number")
     )
-    accounts = (
+    # Balance, open items and active mandate of every account: two queries in all.
+    accounts = with_payments(
         ContractAccount.objects.filter(partner=partner)
         .prefetch_related(Prefetch("contracts", queryset=contracts))
         .order_by("number")
     )
+    today = timezone.localdate()
     return CustomerOverview(
         partner=partner,
         addresses=list(partner.addresses.all()),
@@ -84,6 +89,7 @@ def load_customer_overview(partner_id: int) -> CustomerOverview:
                     )
                     for c in account.contracts.all()
                 ],
+                payments=account_payments(account, today=today),
             )
             for account in accounts
         ],
