@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kc.billing import payment_terms, services
+from kc.billing import payment_terms, plans, services
 from kc.billing.models import (
     BillingDocument,
     Invoice,
@@ -89,8 +89,11 @@ def invoice_account(
     actor: User | None = None,
     issue_date: datetime.date | None = None,
     documents: Sequence[BillingDocument] | None = None,
+    next_plans: bool = True,
 ) -> Invoice:
-    """One invoice for the account's uninvoiced bills; posts it and writes the letter."""
+    """One invoice for the account's uninvoiced bills; posts it and writes the letter. With
+    `next_plans`, each contract still supplied gets its new Abschlag plan (§13 StromGVV), and a
+    credit from the invoice goes against its first claims (§40c EnWG: within two weeks)."""
     account = (
         ContractAccount.objects.select_for_update().select_related("partner").get(pk=account.pk)
     )
@@ -170,7 +173,30 @@ def invoice_account(
     )
     invoice.letter_number = letter.number
     invoice.save(update_fields=["letter_number"])
+    if next_plans:
+        _next_plans(account, bills, actor)
     return invoice
+
+
+def _next_plans(
+    account: ContractAccount, bills: Sequence[BillingDocument], actor: User | None
+) -> None:
+    latest: dict[int, BillingDocument] = {}
+    for bill in sorted(bills, key=lambda b: b.period_end):
+        if bill.kind != BillingDocument.Kind.FINAL:
+            latest[bill.contract_id] = bill
+    planned = False
+    for bill in latest.values():
+        try:
+            plans.plan_after_bill(bill, actor=actor)
+            planned = True
+        except plans.PlanError:
+            continue  # no price sheet for the coming months: the agent sets the plan by hand
+    if planned:
+        posting = LedgerDocument.objects.filter(
+            account=account, kind=LedgerDocument.Kind.INSTALMENT
+        ).latest("id")
+        ledger.settle_account(account, posting)
 
 
 def _instalment_claims(bills: Sequence[BillingDocument]) -> list[tuple[LedgerLine, Decimal]]:
@@ -266,7 +292,7 @@ def correct(invoice: Invoice, *, reason: str, actor: User | None) -> Invoice:
 
 
 @transaction.atomic
-def rebill(invoice: Invoice, *, actor: User | None) -> Invoice:
+def rebill(invoice: Invoice, *, actor: User | None, next_plans: bool = True) -> Invoice:
     """After the credit note (and the fix of the data): bill the same periods again and
     invoice them. Raises the billing error when the data still does not allow it."""
     if invoice.status != Invoice.Status.CANCELLED:
@@ -277,7 +303,7 @@ def rebill(invoice: Invoice, *, actor: User | None) -> Invoice:
         until = max(bill.period_end for bill in old if bill.contract_id == contract_id)
         contract = next(bill.contract for bill in old if bill.contract_id == contract_id)
         bills.extend(services.bill_contract(contract, until=until))
-    return invoice_account(invoice.account, actor=actor, documents=bills)
+    return invoice_account(invoice.account, actor=actor, documents=bills, next_plans=next_plans)
 
 
 # --- invoicing run -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kc.core import audit
 from kc.core.models import NumberRange, User
+from kc.core.money import round_cents
 from kc.core.numbers import next_number
 from kc.customers.models import ContractAccount
 from kc.payments.models import Clearing, LedgerDocument, LedgerLine
@@ -190,7 +191,8 @@ def balance(account: ContractAccount | int) -> Decimal:
     total = LedgerLine.objects.filter(account=account, side=CUSTOMER).aggregate(
         total=Sum("amount")
     )["total"]
-    return total or ZERO
+    # SQLite sums decimals as floating point: back to cents (exact up to 10^13 €).
+    return round_cents(total or ZERO)
 
 
 def due_balance(account: ContractAccount | int, *, on: datetime.date) -> Decimal:
