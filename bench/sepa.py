@@ -185,7 +185,9 @@ def run_ours(count: int, traced: bool) -> dict[str, Any]:
 
 def run_peer(count: int, traced: bool) -> dict[str, Any]:
     import sepaxml  # type: ignore[import-not-found]
+    import xmlschema.limits  # type: ignore[import-not-found]
     from sepaxml.validation import try_valid_xml  # type: ignore[import-not-found]
+    from xmlschema.exceptions import XMLResourceExceeded  # type: ignore[import-not-found]
 
     records = build_debits(count)
     payments = []
@@ -225,7 +227,15 @@ def run_peer(count: int, traced: bool) -> dict[str, Any]:
     content = document.export(validate=False)
     path.write_bytes(content)
     written, cpu_written = time.perf_counter(), time.process_time()
-    try_valid_xml(content, "pain.008.001.08")
+    note = ""
+    try:
+        try_valid_xml(content, "pain.008.001.08")
+    except XMLResourceExceeded as error:
+        # export(validate=True) fails the same way; measure with xmlschema's limit raised.
+        note = f"its own validation refused the file ({str(error).split(' for ')[0]})"
+        xmlschema.limits.MAX_XML_ELEMENTS = 10**9
+        written, cpu_written = time.perf_counter(), time.process_time()
+        try_valid_xml(content, "pain.008.001.08")
     validated, cpu_validated = time.perf_counter(), time.process_time()
     peak = tracemalloc.get_traced_memory()[1] if traced else 0
     return {
@@ -241,6 +251,7 @@ def run_peer(count: int, traced: bool) -> dict[str, Any]:
         "count": len(payments),
         "bytes": path.stat().st_size,
         "version": f"sepaxml {sepaxml.version} (ElementTree, validation by xmlschema)",
+        "note": note,
     }
 
 
@@ -310,6 +321,9 @@ def print_engine(label: str, timing: dict[str, Any], traced: dict[str, Any] | st
         f"time would be on an idle core)"
     )
     memory = _traced(traced)
+    if timing.get("note"):
+        print(f"  NOTE: {timing['note']};")
+        print("  the validation time is the second try, with xmlschema.limits raised")
     print(
         f"  peak RSS {timing['rss_peak_mb']:.0f} MB ({timing['rss_before_mb']:.0f} MB with the "
         f"input built); tracemalloc peak above the input {memory}"

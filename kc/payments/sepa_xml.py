@@ -10,7 +10,7 @@ the caller deletes it).
 
 Every transaction is written from a small element tree per shape (with or without BIC,
 remittance, amendment details) whose leaf texts are replaced before each write: building ~20
-elements per transaction costs about three times as much as serialising them.
+elements per transaction costs several times as much as serialising them.
 
 The tags are written without a namespace inside a root that declares the message namespace as
 the default one, so every element of the file is in that namespace without a prefix (what banks
@@ -191,7 +191,8 @@ def sepa_text(value: str, max_length: int) -> str:
         if "Ä" in text or "Ö" in text or "Ü" in text:
             text = _CAPITAL_UMLAUT.sub(lambda match: _CAPITAL_SPELLING[match[0]], text)
         for umlaut, spelling in _GERMAN:
-            text = text.replace(umlaut, spelling)
+            if umlaut in text:
+                text = text.replace(umlaut, spelling)
     elif "&" in text:
         text = text.replace("&", "+")
     # Most names and texts are in the set once the umlauts are spelt out.
@@ -244,7 +245,12 @@ def iban_ok(value: str) -> bool:
     """Structure and ISO 13616 check digits only; national rules are identifiers.validate_iban's."""
     if _IBAN.fullmatch(value) is None:
         return False
-    return int((value[4:] + value[:4]).translate(_MOD97_DIGITS)) % 97 == 1
+    bban = value[4:]
+    if bban.isdigit():  # German and most other IBANs: only the country is letters
+        numeric = f"{bban}{ord(value[0]) - 55}{ord(value[1]) - 55}{value[2:4]}"
+    else:
+        numeric = (bban + value[:4]).translate(_MOD97_DIGITS)
+    return int(numeric) % 97 == 1
 
 
 def format_cents(cents: int) -> str:
