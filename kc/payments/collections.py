@@ -86,7 +86,9 @@ def _candidates(collection_date: datetime.date) -> Iterator[tuple[LedgerLine, De
     ).select_related("account", "document")
     annotated = ledger.with_open_amounts(lines).filter(amount__gt=F("settled_as_receivable"))
     for line in annotated.order_by("id").iterator(chunk_size=CHUNK):
-        yield line, line.amount - line.settled_as_receivable  # type: ignore[attr-defined]
+        open_amount = ledger.open_amount(line)
+        if open_amount > 0:  # SQLite compares float sums: the exact test is this one
+            yield line, open_amount
 
 
 def _prenotice_days(mandate: SepaMandate, creditor: Creditor) -> int:

@@ -156,10 +156,10 @@ def with_open_amounts(lines: QuerySet[LedgerLine]) -> QuerySet[LedgerLine]:
 
 
 def open_amount(line: LedgerLine) -> Decimal:
-    """Of a line annotated by `with_open_amounts`."""
+    """Of a line annotated by `with_open_amounts` (to the cent: SQLite sums floats)."""
     if line.amount > 0:
-        return line.amount - line.settled_as_receivable  # type: ignore[attr-defined,no-any-return]
-    return line.amount + line.settled_as_credit  # type: ignore[attr-defined,no-any-return]
+        return round_cents(line.amount - line.settled_as_receivable)  # type: ignore[attr-defined]
+    return round_cents(line.amount + line.settled_as_credit)  # type: ignore[attr-defined]
 
 
 def open_items(
