@@ -1,22 +1,31 @@
 """Billing a contract: periods from the readings, rated by kc.billing.rating, stored as
-documents that are never edited. Errors name the contract and what a person must fix."""
+documents that are never edited. Errors name the contract and what a person must fix.
+
+Two ways in, with one planning (`_periods`) and one rating between them:
+- `bill_contract`: one contract, locked and read afresh (agents, tests, and the billing run's
+  careful fallback);
+- the billing run's fast path: `load_billing_data` reads what many contracts need in five
+  queries as plain rows (`ContractRow`, `Reading`: no model instances), `rate_contract` plans and
+  rates one of them without a query; `kc.billing.run_chunks` writes the results.
+"""
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
-from django.db import connection, transaction
-from django.db.models import Field, Max, Model
+from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from kc.billing import rating
 from kc.billing.models import BillingDocument, BillingLine, BillingRun, BillingRunItem
 from kc.billing.tariff_prices import price_periods
-from kc.supply.models import Contract, ContractTariff, MeterReading, PriceSheet, Register
+from kc.supply.models import Contract, ContractTariff, MeterReading, PriceSheet, Register, Tariff
 
 END_REASONS = (MeterReading.Reason.PERIODIC, MeterReading.Reason.MOVE_OUT)
 # §40b EnWG: a billing period is at most one year.
@@ -27,13 +36,31 @@ class BillingError(ValueError):
     """This contract cannot be billed as the data stands; the message says why."""
 
 
+class Reading(NamedTuple):
+    """What billing uses of a meter reading."""
+
+    pk: int
+    read_on: datetime.date
+    value: Decimal
+    reason: str
+    estimated: bool
+
+
+READING_FIELDS = ("pk", "read_on", "value", "reason", "estimated")
+
+
 @dataclass(frozen=True)
 class PeriodPlan:
     start: datetime.date
     end: datetime.date
-    start_reading: MeterReading
-    end_reading: MeterReading
+    start_reading: Reading
+    end_reading: Reading
     kind: str
+    unit: str  # the register's
+
+    @property
+    def consumption(self) -> Decimal:
+        return self.end_reading.value - self.start_reading.value
 
 
 def next_period_start(contract: Contract) -> datetime.date:
@@ -43,11 +70,11 @@ def next_period_start(contract: Contract) -> datetime.date:
         .values_list("period_end", flat=True)
         .first()
     )
-    return _next_start(contract, last)
+    return _next_start(contract.start_date, last)
 
 
-def _next_start(contract: Contract, billed_until: datetime.date | None) -> datetime.date:
-    return billed_until + datetime.timedelta(days=1) if billed_until else contract.start_date
+def _next_start(start_date: datetime.date, billed_until: datetime.date | None) -> datetime.date:
+    return billed_until + datetime.timedelta(days=1) if billed_until else start_date
 
 
 def billing_register(contract: Contract) -> Register:
@@ -59,7 +86,7 @@ def billing_register(contract: Contract) -> Register:
     return _the_register(registers)
 
 
-def _the_register(registers: Sequence[Register]) -> Register:
+def _the_register[R](registers: Sequence[R]) -> R:
     if not registers:
         raise BillingError(_("Am Vertrag hängt kein Zähler."))
     if len(registers) > 1:
@@ -73,30 +100,30 @@ def plan_periods(contract: Contract, *, until: datetime.date) -> list[PeriodPlan
     """The unbilled periods up to `until`: each ends at a periodic or move-out reading."""
     register = billing_register(contract)
     start = next_period_start(contract)
-    readings = list(
-        MeterReading.objects.filter(
-            register=register, read_on__lte=_last_day(contract, until)
-        ).order_by("read_on", "pk")
-    )
-    return _periods(contract, register, start, readings)
+    readings = [
+        Reading(*row)
+        for row in MeterReading.objects.filter(
+            register=register, read_on__lte=_last_day(contract.end_date, until)
+        )
+        .order_by("read_on", "pk")
+        .values_list(*READING_FIELDS)
+    ]
+    return _periods(contract.end_date, register.unit, start, readings)
 
 
-def _last_day(contract: Contract, until: datetime.date) -> datetime.date:
-    return min(until, contract.end_date) if contract.end_date else until
+def _last_day(end_date: datetime.date | None, until: datetime.date) -> datetime.date:
+    return min(until, end_date) if end_date else until
 
 
 def _periods(
-    contract: Contract,
-    register: Register,
-    start: datetime.date,
-    readings: list[MeterReading],
+    end_date: datetime.date | None, unit: str, start: datetime.date, readings: Sequence[Reading]
 ) -> list[PeriodPlan]:
     """The periods from `start` on, from the register's readings up to the last day (ordered
-    by day, then pk)."""
-    for reading in readings:
-        reading.register = register  # documents take the unit from it: no query each
+    by day, then pk); `end_date` is the contract's."""
     plans = []
-    for end in (r for r in readings if r.reason in END_REASONS and r.read_on >= start):
+    for end in readings:
+        if end.reason not in END_REASONS or end.read_on < start:
+            continue
         begin = _start_reading(readings, start)
         if begin is None:
             raise BillingError(
@@ -108,14 +135,14 @@ def _periods(
                 _("Der Zeitraum %(start)s–%(end)s ist länger als ein Jahr.")
                 % {"start": f"{start:%d.%m.%Y}", "end": f"{end.read_on:%d.%m.%Y}"}
             )
-        final = contract.end_date is not None and end.read_on == contract.end_date
+        final = end_date is not None and end.read_on == end_date
         kind = BillingDocument.Kind.FINAL if final else BillingDocument.Kind.ANNUAL
-        plans.append(PeriodPlan(start, end.read_on, begin, end, kind))
+        plans.append(PeriodPlan(start, end.read_on, begin, end, kind, unit))
         start = end.read_on + datetime.timedelta(days=1)
     return plans
 
 
-def _start_reading(readings: list[MeterReading], start: datetime.date) -> MeterReading | None:
+def _start_reading(readings: Sequence[Reading], start: datetime.date) -> Reading | None:
     """The reading a period starts from: the move-in reading on its first day, else the
     previous period's closing reading the day before."""
     day_before = start - datetime.timedelta(days=1)
@@ -130,32 +157,29 @@ def _start_reading(readings: list[MeterReading], start: datetime.date) -> MeterR
 def rating_input(contract: Contract, plan: PeriodPlan) -> rating.RatingInput:
     if contract.tariff_periods.exists():
         # Tariff switches: each tariff's prices for its days of the period.
-        return _input(contract, plan, price_periods(contract, plan.start, plan.end))
+        return _input(contract.division, plan, price_periods(contract, plan.start, plan.end))
     sheets = contract.tariff.price_sheets.filter(valid_from__lte=plan.end).order_by("valid_from")
-    return _rating_input(contract, plan, sheets)
+    return _input(contract.division, plan, _price_periods(contract.tariff, sheets))
 
 
-def _rating_input(
-    contract: Contract, plan: PeriodPlan, sheets: Iterable[PriceSheet]
-) -> rating.RatingInput:
-    """`sheets`: the tariff's price sheets valid from `plan.end` or earlier, in date order."""
-    prices = tuple(
+def _price_periods(tariff: Tariff, sheets: Iterable[PriceSheet]) -> tuple[rating.PricePeriod, ...]:
+    """The rating engine's prices of `sheets` (of `tariff`, in date order)."""
+    return tuple(
         rating.PricePeriod(
             valid_from=sheet.valid_from,
             base_price_per_year=sheet.base_price_per_year,
             working_price=sheet.working_price,
-            tariff_code=contract.tariff.code,
-            tariff_name=contract.tariff.name,
+            tariff_code=tariff.code,
+            tariff_name=tariff.name,
         )
         for sheet in sheets
     )
-    return _input(contract, plan, prices)
 
 
 def _input(
-    contract: Contract, plan: PeriodPlan, prices: tuple[rating.PricePeriod, ...]
+    division: str, plan: PeriodPlan, prices: tuple[rating.PricePeriod, ...]
 ) -> rating.RatingInput:
-    consumption = plan.end_reading.value - plan.start_reading.value
+    consumption = plan.consumption
     if consumption < 0:
         raise BillingError(
             _(
@@ -170,8 +194,8 @@ def _input(
             }
         )
     return rating.RatingInput(
-        division=contract.division,
-        unit=plan.end_reading.register.unit,
+        division=division,
+        unit=plan.unit,
         period_start=plan.start,
         period_end=plan.end,
         consumption=consumption,
@@ -179,41 +203,89 @@ def _input(
     )
 
 
+# --- the billing run's fast path -------------------------------------------------------------
+
+
+class ContractRow(NamedTuple):
+    """What the billing run reads of a contract."""
+
+    pk: int
+    market_location_id: int
+    division: str
+    tariff_id: int
+    start_date: datetime.date
+    end_date: datetime.date | None
+
+
+CONTRACT_FIELDS = ("pk", "market_location_id", "division", "tariff_id", "start_date", "end_date")
+
+
+@dataclass
+class TariffPrices:
+    """Price sheets of tariffs as the rating engine takes them, read once per tariff and kept
+    for a run: the prices up to a day are one tuple shared by every contract of the tariff
+    billed to that day (the rating engine keeps its per-period results by these tuples)."""
+
+    sheets: dict[int, tuple[rating.PricePeriod, ...]] = field(default_factory=dict)
+    _until: dict[tuple[int, datetime.date], tuple[rating.PricePeriod, ...]] = field(
+        default_factory=dict
+    )
+
+    def load(self, tariff_ids: Iterable[int]) -> None:
+        missing = set(tariff_ids) - self.sheets.keys()
+        if not missing:
+            return
+        found: dict[int, list[PriceSheet]] = {tariff_id: [] for tariff_id in missing}
+        for sheet in PriceSheet.objects.filter(tariff_id__in=missing).order_by("valid_from"):
+            found[sheet.tariff_id].append(sheet)
+        for tariff in Tariff.objects.filter(pk__in=missing):
+            self.sheets[tariff.pk] = _price_periods(tariff, found[tariff.pk])
+
+    def up_to(self, tariff_id: int, day: datetime.date) -> tuple[rating.PricePeriod, ...]:
+        """The tariff's prices valid from `day` or earlier (as `rating_input` reads them)."""
+        key = (tariff_id, day)
+        prices = self._until.get(key)
+        if prices is None:
+            prices = tuple(p for p in self.sheets.get(tariff_id, ()) if p.valid_from <= day)
+            self._until[key] = prices
+        return prices
+
+
 @dataclass(frozen=True)
 class BillingData:
     """What billing reads of many contracts, loaded with a few queries (`load_billing_data`):
-    registers by market location, the last billed day by contract, readings by register up to
-    `until`, price sheets by tariff (in date order), and which contracts switched tariffs (their
+    registers ((pk, unit)) by market location, the last billed day by contract, readings by
+    register up to `until`, prices by tariff, and which contracts switched tariffs (their
     prices come from `rating_input`, one contract at a time)."""
 
     until: datetime.date
-    registers: dict[int, list[Register]]
+    registers: dict[int, list[tuple[int, str]]]
     billed_until: dict[int, datetime.date]
-    readings: dict[int, list[MeterReading]]
-    sheets: dict[int, list[PriceSheet]]
+    readings: dict[int, list[Reading]]
+    prices: TariffPrices
     switched: frozenset[int] = frozenset()
 
 
 def load_billing_data(
-    contracts: Sequence[Contract],
+    contracts: Sequence[ContractRow],
     *,
     until: datetime.date,
-    sheets: dict[int, list[PriceSheet]] | None = None,
+    prices: TariffPrices | None = None,
 ) -> BillingData:
-    """Five queries for any number of contracts (a few hundred at a time keep memory flat).
-    `sheets` is a cache of price sheets by tariff that a caller may keep across calls; tariffs
-    missing from it are loaded and added."""
-    sheets = {} if sheets is None else sheets
-    registers: dict[int, list[Register]] = defaultdict(list)
+    """Five queries for any number of contracts (a thousand or so at a time keep memory flat),
+    rows only. `prices` may be kept by the caller across calls; tariffs missing from it are
+    loaded and added."""
+    prices = TariffPrices() if prices is None else prices
+    registers: dict[int, list[tuple[int, str]]] = defaultdict(list)
     found = Register.objects.filter(
         meter__market_location_id__in={c.market_location_id for c in contracts}
-    ).select_related("meter")
-    for register in found.order_by("meter__installed_on", "pk"):
-        if (location := register.meter.market_location_id) is not None:
-            registers[location].append(register)
+    ).order_by("meter__installed_on", "pk")
+    for register_id, location, unit in found.values_list("pk", "meter__market_location_id", "unit"):
+        registers[location].append((register_id, unit))
+    contract_ids = [c.pk for c in contracts]
     billed = (
         BillingDocument.objects.filter(
-            contract_id__in=[c.pk for c in contracts], status=BillingDocument.Status.BILLED
+            contract_id__in=contract_ids, status=BillingDocument.Status.BILLED
         )
         .values("contract_id")
         .annotate(last=Max("period_end"))
@@ -224,50 +296,53 @@ def load_billing_data(
     # A period starts from the reading on its first day or the day before: older ones are
     # never read.
     first = min(
-        (_next_start(contract, billed_until.get(contract.pk)) for contract in contracts),
-        default=until,
+        (_next_start(c.start_date, billed_until.get(c.pk)) for c in contracts), default=until
     ) - datetime.timedelta(days=1)
-    readings: dict[int, list[MeterReading]] = defaultdict(list)
-    register_ids = [r.pk for group in registers.values() for r in group]
-    for reading in MeterReading.objects.filter(
-        register_id__in=register_ids, read_on__gte=first, read_on__lte=until
-    ).order_by("read_on", "pk"):
-        readings[reading.register_id].append(reading)
-    missing = {c.tariff_id for c in contracts} - sheets.keys()
-    if missing:
-        for tariff_id in missing:
-            sheets[tariff_id] = []
-        for sheet in PriceSheet.objects.filter(tariff_id__in=missing).order_by("valid_from"):
-            sheets[sheet.tariff_id].append(sheet)
-    switched = ContractTariff.objects.filter(contract_id__in=[c.pk for c in contracts])
+    readings: dict[int, list[Reading]] = defaultdict(list)
+    register_ids = [register_id for group in registers.values() for register_id, _unit in group]
+    rows = (
+        MeterReading.objects.filter(
+            register_id__in=register_ids, read_on__gte=first, read_on__lte=until
+        )
+        .order_by("read_on", "pk")
+        .values_list("register_id", *READING_FIELDS)
+    )
+    for register_id, *reading in rows:
+        readings[register_id].append(Reading(*reading))
+    prices.load({c.tariff_id for c in contracts})
+    switched = ContractTariff.objects.filter(contract_id__in=contract_ids)
     return BillingData(
         until,
         dict(registers),
         billed_until,
         dict(readings),
-        sheets,
+        prices,
         frozenset(switched.values_list("contract_id", flat=True)),
     )
 
 
-def rate_contract(contract: Contract, data: BillingData) -> list[tuple[PeriodPlan, rating.Rating]]:
+def rate_contract(
+    contract: ContractRow, data: BillingData
+) -> list[tuple[PeriodPlan, rating.Rating]]:
     """The periods `bill_contract` would bill up to `data.until`, rated, from data loaded by
-    `load_billing_data` (no query; the contract's tariff must be loaded). Raises BillingError
-    or rating.RatingError like `bill_contract`; writes nothing."""
-    register = _the_register(data.registers.get(contract.market_location_id, []))
-    start = _next_start(contract, data.billed_until.get(contract.pk))
-    last_day = _last_day(contract, data.until)
-    readings = [r for r in data.readings.get(register.pk, []) if r.read_on <= last_day]
-    plans = _periods(contract, register, start, readings)
+    `load_billing_data` (no query, but for a contract that switched tariffs). Raises
+    BillingError or rating.RatingError like `bill_contract`; writes nothing."""
+    register_id, unit = _the_register(data.registers.get(contract.market_location_id, []))
+    start = _next_start(contract.start_date, data.billed_until.get(contract.pk))
+    last_day = _last_day(contract.end_date, data.until)
+    readings = [r for r in data.readings.get(register_id, ()) if r.read_on <= last_day]
+    plans = _periods(contract.end_date, unit, start, readings)
+    if not plans:
+        return []
     if contract.pk in data.switched:
-        return [(plan, rating.rate(rating_input(contract, plan))) for plan in plans]
+        full = Contract.objects.select_related("tariff").get(pk=contract.pk)
+        return [(plan, rating.rate(rating_input(full, plan))) for plan in plans]
     # One tariff all along: its sheets as `rating_input` reads them (change both together).
-    sheets = data.sheets.get(contract.tariff_id, [])
     return [
         (
             plan,
             rating.rate(
-                _rating_input(contract, plan, [s for s in sheets if s.valid_from <= plan.end])
+                _input(contract.division, plan, data.prices.up_to(contract.tariff_id, plan.end))
             ),
         )
         for plan in plans
@@ -297,93 +372,33 @@ def store_bills(
 ) -> list[BillingDocument]:
     """Write rated periods of one contract: the documents, then all their lines in one insert,
     then the run's `item` for the contract if given. The caller holds the transaction."""
-    documents = [_document(contract, plan, result, run) for plan, result in bills]
-    if not connection.features.can_return_columns_from_insert:
-        for document in documents:
-            document.save()
-        BillingLine.objects.bulk_create(_all_lines(documents, bills))
-        if item is not None:
-            item.save()
-        return documents
-    for document in documents:
-        _insert_returning_pk(document)
-    _insert_many(_all_lines(documents, bills))
-    if item is not None:
-        _insert_returning_pk(item)
-    return documents
-
-
-def _all_lines(
-    documents: list[BillingDocument], bills: Sequence[tuple[PeriodPlan, rating.Rating]]
-) -> list[BillingLine]:
-    return [
+    documents = []
+    for plan, result in bills:
+        document = _document(contract.pk, plan, result, run)
+        document.save()
+        documents.append(document)
+    BillingLine.objects.bulk_create(
         line
         for document, (_plan, result) in zip(documents, bills, strict=True)
         for line in _lines(document, result)
-    ]
-
-
-# The ORM spends more time compiling an INSERT than the database takes to run it; a billing
-# run writes a few rows per contract. These two write model instances as Model.save() and
-# bulk_create() do (pre_save, then get_db_prep_save of every concrete field but the automatic
-# primary key), with the statement built once per call.
-
-
-def _insert_statement(model: type[Model], *, returning: bool) -> tuple[str, list[Field[Any, Any]]]:
-    opts = model._meta
-    fields = [
-        field
-        for field in opts.concrete_fields
-        if field is not opts.auto_field and not getattr(field, "generated", False)
-    ]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(field.column)) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
-    if returning:
-        sql += f" RETURNING {quote(str(opts.pk.column))}"
-    return sql, fields
-
-
-def _row(obj: Model, fields: list[Field[Any, Any]]) -> tuple[Any, ...]:
-    return tuple(field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields)
-
-
-def _saved(obj: Model) -> None:
-    obj._state.adding = False
-    obj._state.db = connection.alias
-
-
-def _insert_returning_pk(obj: Model) -> None:
-    sql, fields = _insert_statement(type(obj), returning=True)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _row(obj, fields))
-        (obj.pk,) = cursor.fetchone()
-    _saved(obj)
-
-
-def _insert_many(objs: Sequence[Model]) -> None:
-    if not objs:
-        return
-    sql, fields = _insert_statement(type(objs[0]), returning=False)
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [_row(obj, fields) for obj in objs])
-    for obj in objs:
-        _saved(obj)
+    )
+    if item is not None:
+        item.save()
+    return documents
 
 
 def _document(
-    contract: Contract, plan: PeriodPlan, result: rating.Rating, run: BillingRun | None
+    contract_id: int, plan: PeriodPlan, result: rating.Rating, run: BillingRun | None
 ) -> BillingDocument:
     return BillingDocument(
-        contract=contract,
+        contract_id=contract_id,
         kind=plan.kind,
         period_start=plan.start,
         period_end=plan.end,
-        consumption=plan.end_reading.value - plan.start_reading.value,
-        unit=plan.end_reading.register.unit,
-        start_reading=plan.start_reading,
-        end_reading=plan.end_reading,
+        consumption=plan.consumption,
+        unit=plan.unit,
+        start_reading_id=plan.start_reading.pk,
+        end_reading_id=plan.end_reading.pk,
         estimated=plan.start_reading.estimated or plan.end_reading.estimated,
         net_total=result.net_total,
         vat_total=result.vat_total,

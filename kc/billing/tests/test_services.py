@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from kc.billing import rating, runs, services
+from kc.billing import rating, run_chunks, runs, services
 from kc.billing.models import BillingDocument, BillingRun, BillingRunItem
 from kc.billing.tests.factories import metered_contract, priced_tariff
 from kc.supply.models import Contract, MeterReading
@@ -129,19 +129,27 @@ def test_command_prints_progress_errors_and_deadlines() -> None:
     out = StringIO()
     call_command("billing_run", "--date", "2025-02-20", stdout=out)
     text = out.getvalue()
-    assert "1 contracts checked" in text and f"error {bad.number}" in text
-    assert "§40c at risk" in text
+    assert "1 Verträge geprüft" in text and f"Fehler {bad.number}" in text
+    assert "§40c gefährdet" in text
 
 
 def test_run_falls_back_to_the_locked_path_when_billed_meanwhile() -> None:
     contract = power_contract()
     read(contract, D(2024, 12, 31), "4500")
+    other = power_contract()
+    read(other, D(2024, 12, 31), "2000")
     run = BillingRun.objects.create(billing_date=D(2025, 1, 20))
-    contract = Contract.objects.select_related("tariff").get(pk=contract.pk)
-    stale = services.load_billing_data([contract], until=run.billing_date)
+    rows = [
+        services.ContractRow(*row)
+        for row in Contract.objects.order_by("pk").values_list(*services.CONTRACT_FIELDS)
+    ]
+    stale = services.load_billing_data(rows, until=run.billing_date)
     services.bill_contract(contract, until=run.billing_date)  # someone else, after the load
-    quiet: list[BillingRunItem] = []
-    assert runs._bill_one(run, contract, stale, quiet) == (0, 0)
+    # The chunk's documents are refused as a whole; each contract is then billed on its own.
+    assert run_chunks.bill(run, rows, stale) == run_chunks.Counts(2, 1, 0)
     item = BillingRunItem.objects.get(run=run, contract=contract)
-    assert item.outcome == BillingRunItem.Outcome.NOTHING_DUE and not quiet
+    assert item.outcome == BillingRunItem.Outcome.NOTHING_DUE
+    assert BillingRunItem.objects.get(run=run, contract=other).outcome == "billed"
     assert BillingDocument.objects.filter(contract=contract).count() == 1
+    run.refresh_from_db()
+    assert (run.contracts_done, run.document_count, run.errors) == (2, 1, 0)
