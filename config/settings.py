@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kc.cases",
     "kc.billing",
     "kc.payments",
+    "kc.disconnection",
     "kc.channels",
     "kc.desk",
     "kc.api",
