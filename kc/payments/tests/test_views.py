@@ -393,17 +393,22 @@ def test_a_mandate_page_acts_on_its_own_mandate_and_account_only(agent_client: C
     response = agent_client.post(
         revoke_url(mandate),
         {"reason": "Kunde zahlt selbst", "account": other.pk, "mandate": other_mandate.pk},
+        follow=True,  # the success message is shown (and used up) on the customer page
     )
-    assert response.status_code == 302
-    assert response["Location"] == customer_url(account.partner)
+    assert response.redirect_chain == [(customer_url(account.partner), 302)]
     mandate.refresh_from_db()
     other_mandate.refresh_from_db()
     assert mandate.status == SepaMandate.Status.REVOKED
     assert other_mandate.status == SepaMandate.Status.ACTIVE
-    # A mandate id is no account id: the ledger page of the mandate's number is another
-    # account's (or none), and shows nothing of the mandate's account.
-    missing = reverse("payments:account_ledger", args=[other_mandate.pk + 1000])
-    assert agent_client.get(missing).status_code == 404
+    # Where an account and a mandate meet on one page, the mandate is the account's own:
+    # the grant page of `account` shows no mandate of `other` and vice versa.
+    grant_other = agent_client.get(grant_url(other)).content.decode()
+    assert other_mandate.reference in grant_other and mandate.reference not in grant_other
+    assert account.number not in grant_other
+    grant_own = agent_client.get(grant_url(account)).content.decode()
+    assert "Es gibt schon ein aktives Mandat" not in grant_own  # its mandate is revoked
+    assert other_mandate.reference not in grant_own
+    # Unknown ids are 404 for a permitted user (403 before any lookup for everyone else).
     assert agent_client.get(reverse("payments:mandate_revoke", args=[999999])).status_code == 404
 
 
