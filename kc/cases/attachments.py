@@ -46,7 +46,7 @@ def archive_risk(data: bytes) -> str | None:
 
 
 class Verdict(Protocol):
-    """What a scanner reports (kc.channels.clamd.ScanVerdict has this shape)."""
+    """What a scanner reports (kc.core.clamd.ScanVerdict has this shape)."""
 
     @property
     def clean(self) -> bool: ...

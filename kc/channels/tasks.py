@@ -11,10 +11,10 @@ from django.utils import timezone
 from kc.cases import attachments as case_attachments
 from kc.cases import outbox as case_outbox
 from kc.cases.models import Attachment
-from kc.channels import clamd
 from kc.channels.email.ingest import configured_mailbox, ingest_mailbox, own_addresses
 from kc.channels.email.letters import send_letter_delivery
 from kc.channels.email.outbox import send_queued_email
+from kc.core import clamd
 from kc.letters import outbox as letter_outbox
 
 log = logging.getLogger(__name__)

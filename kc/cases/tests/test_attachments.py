@@ -15,9 +15,9 @@ from conftest import make_staff
 from kc.cases import attachments
 from kc.cases.models import Attachment, Case, Message
 from kc.cases.tests.factories import CaseFactory, QueueFactory
-from kc.channels.clamd import ScanVerdict
 from kc.channels.email import ingest
 from kc.channels.email.imap import FetchedMail
+from kc.core.clamd import ScanVerdict
 from kc.core.models import AuditLogEntry
 from kc.customers.tests.factories import BusinessPartnerFactory
 
@@ -273,7 +273,8 @@ def test_other_task_backends_get_the_task_after_the_commit(
 
 @pytest.mark.django_db
 def test_clamd_error_reply_stays_pending_for_the_sweep(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from kc.channels import clamd, tasks
+    from kc.channels import tasks
+    from kc.core import clamd
 
     def broken(data: bytes, **options: object) -> ScanVerdict:
         raise clamd.ClamdError("stream: Can't allocate memory ERROR")
@@ -287,7 +288,8 @@ def test_clamd_error_reply_stays_pending_for_the_sweep(monkeypatch) -> None:  # 
 
 @pytest.mark.django_db
 def test_missing_file_fails_for_good_and_scanned_ones_are_left_alone(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from kc.channels import clamd, tasks
+    from kc.channels import tasks
+    from kc.core import clamd
 
     calls: list[bytes] = []
 
@@ -330,7 +332,8 @@ def test_archive_risk_reads_only_the_directory() -> None:
 
 @pytest.mark.django_db
 def test_zip_bomb_is_closed_before_clamd_sees_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kc.channels import clamd, tasks
+    from kc.channels import tasks
+    from kc.core import clamd
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("a bomb must not reach clamd")

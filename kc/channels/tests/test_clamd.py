@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from kc.cases.models import Attachment
-from kc.channels import clamd, tasks
+from kc.channels import tasks
 from kc.channels.tests.conftest import ROOT
+from kc.core import clamd
 
 pytestmark = [pytest.mark.clamd, pytest.mark.timeout(900)]
 
