@@ -28,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from kc.core.money import round_cents
 from kc.customers.models import ContractAccount
 from kc.payments import ledger
 from kc.payments.models import (
@@ -117,9 +118,12 @@ def with_payments(accounts: QuerySet[ContractAccount]) -> QuerySet[ContractAccou
 def account_payments(account: ContractAccount, *, today: datetime.date) -> AccountPayments:
     """From an account loaded through `with_payments`; no queries."""
     lines: list[LedgerLine] = account.open_lines  # type: ignore[attr-defined]
-    items = [ledger.OpenItem(line, ledger.open_amount(line)) for line in lines if line.amount > 0]
+    # The SQL filter is a coarse one (SQLite compares sums of decimals as floats); the open
+    # amounts to the cent decide, as in ledger.open_items and ledger.open_credits.
+    opened = [ledger.OpenItem(line, ledger.open_amount(line)) for line in lines]
+    items = [item for item in opened if item.line.amount > 0 and item.open_amount > 0]
     credits = sorted(
-        (ledger.OpenItem(line, ledger.open_amount(line)) for line in lines if line.amount < 0),
+        (item for item in opened if item.line.amount < 0 and item.open_amount < 0),
         key=lambda item: item.line.pk,
     )
     # As ledger.due_balance: receivables with a due date up to today, all unused credits.
@@ -131,7 +135,8 @@ def account_payments(account: ContractAccount, *, today: datetime.date) -> Accou
     mandates: list[SepaMandate] = account.active_mandates  # type: ignore[attr-defined]
     return AccountPayments(
         account=account,
-        balance=account.ledger_balance,  # type: ignore[attr-defined]
+        # SQLite sums decimals as floating point: back to cents, as ledger.balance does.
+        balance=round_cents(account.ledger_balance),  # type: ignore[attr-defined]
         due_now=due + unused,
         open_items=items,
         open_credits=credits,

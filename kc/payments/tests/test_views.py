@@ -210,7 +210,14 @@ def test_customer_page_figures_agree_with_the_ledger() -> None:
     receivable(other, "20.00", due_on=PAST, source="test:other")
     document = payment(other, "25.00", source="test:other-payment")
     ledger.settle_account(other, document)
-    for checked in (account, other):
+    # 0.70 + 0.10 is 0.7999… in floating point, which SQLite uses to sum decimals: the
+    # receivable of 0.80 is settled all the same.
+    cents = ContractAccountFactory()
+    receivable(cents, "0.80", due_on=PAST, source="test:cents")
+    for amount in ("0.70", "0.10"):
+        ledger.settle_account(cents, payment(cents, amount, source=f"test:cents:{amount}"))
+    assert ledger.open_items(cents) == []
+    for checked in (account, other, cents):
         loaded = with_payments(ContractAccount.objects.filter(pk=checked.pk)).get()
         figures = account_payments(loaded, today=TODAY)
         assert figures.balance == ledger.balance(checked)
