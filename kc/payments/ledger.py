@@ -313,3 +313,22 @@ def _undo_clearings(line_ids: list[int], document: LedgerDocument) -> None:
 def undo_settlements(line: LedgerLine, document: LedgerDocument) -> None:
     """Re-open what `line` settled (a returned debit): negative clearings, nothing deleted."""
     _undo_clearings([line.pk], document)
+
+
+@transaction.atomic
+def set_disputed(line: LedgerLine, *, disputed: bool, reason: str, actor: User | None) -> None:
+    """The customer disputes an item (or the dispute is settled): a disputed item is neither
+    collected by direct debit nor counted for dunning and disconnection."""
+    if line.side != CUSTOMER or line.amount <= 0:
+        raise LedgerError(_("Nur eine Forderung kann bestritten werden."))
+    if not reason.strip():
+        raise LedgerError(_("Bitte den Grund angeben."))
+    LedgerLine.objects.filter(pk=line.pk).update(disputed=disputed)
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        obj=line,
+        partner_id=line.account.partner_id,
+        changes={"disputed": [str(line.disputed), str(disputed)], "reason": ["", reason.strip()]},
+    )
+    line.disputed = disputed

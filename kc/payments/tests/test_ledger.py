@@ -150,3 +150,14 @@ def test_one_document_per_source_and_kind_in_the_database() -> None:
             text="x",
             source="dup",
         )
+
+
+def test_a_dispute_may_change_but_the_posting_may_not() -> None:
+    account = ContractAccountFactory()
+    line = receivable(account, "50.00", due_on=JAN)
+    ledger.set_disputed(line, disputed=True, reason="Zählerstand falsch", actor=None)
+    assert LedgerLine.objects.get(pk=line.pk).disputed
+    with pytest.raises(ledger.LedgerError):
+        ledger.set_disputed(line, disputed=False, reason=" ", actor=None)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LedgerLine.objects.filter(pk=line.pk).update(due_on=FEB)
