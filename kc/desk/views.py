@@ -28,6 +28,7 @@ from kc.desk.forms import (
     PartnerForm,
 )
 from kc.desk.search import search_customers
+from kc.payments.mandates import active_mandate
 from kc.supply import services as supply_services
 from kc.supply.models import Register
 
@@ -152,6 +153,13 @@ def customer_edit(request: StaffRequest, partner_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_edit(request: StaffRequest, partner_id: int, account_id: int) -> HttpResponse:
     account = get_object_or_404(ContractAccount, pk=account_id, partner_id=partner_id)
+    mandate = active_mandate(account)
+    if mandate is not None:
+        # Collections use the mandate's account: a new IBAN is an amendment of the mandate.
+        messages.info(
+            request, _("Das Konto hat ein SEPA-Mandat: die Bankverbindung wird dort geändert.")
+        )
+        return redirect("payments:mandate_change_bank", mandate_id=mandate.pk)
     form = BankDataForm(request.POST or None, instance=ContractAccount.objects.get(pk=account.pk))
     if (
         submitted(request, form)

@@ -420,6 +420,10 @@ def assign(tx: BankTransaction, account: ContractAccount, *, actor: User) -> Ban
     tx = BankTransaction.objects.select_for_update().get(pk=tx.pk)
     if tx.outcome != Outcome.UNMATCHED or tx.direction != "credit":
         raise ledger.LedgerError(_("Dieser Umsatz ist bereits zugeordnet oder keine Gutschrift."))
+    if tx.return_reason:
+        raise ledger.LedgerError(
+            _("Eine zurückgekommene Auszahlung ist keine Zahlung des Kunden; bitte so klären.")
+        )
     tx.account = account
     tx.document = _post_payment(tx, Match(account, None, ""), actor)
     tx.outcome = Outcome.ASSIGNED

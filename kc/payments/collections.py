@@ -162,6 +162,7 @@ def export(
                 mandate=mandate,
                 end_to_end_id=f"KC{file.pk}-{line.pk}",
                 amount=open_amount,
+                debtor_iban=mandate.iban,
             )
         )
         group = totals.setdefault(mandate.scheme, [0, 0])
@@ -254,6 +255,7 @@ def release(file: DirectDebitFile, *, actor: User | None) -> int:
             _("Die Datei {id} ist nicht mehr im Entwurf.").format(id=file.message_id)
         )
     files.check_unchanged(file.path, file.sha256)
+    _check_mandates_unchanged(file)
     items = DirectDebitItem.objects.filter(file=file).select_related("receivable", "mandate")
     count = 0
     chunk: list[DirectDebitItem] = []
@@ -275,6 +277,24 @@ def release(file: DirectDebitFile, *, actor: User | None) -> int:
     file.released_by = actor
     file.save(update_fields=["status", "released_at", "released_by"])
     return count
+
+
+def _check_mandates_unchanged(file: DirectDebitFile) -> None:
+    """A mandate revoked, blocked or moved to another account since the export makes the
+    file wrong: it must be made again (which leaves the item out or carries the amendment)."""
+    changed = (
+        DirectDebitItem.objects.filter(file=file)
+        .exclude(mandate__status=SepaMandate.Status.ACTIVE, mandate__iban=F("debtor_iban"))
+        .select_related("mandate")
+        .first()
+    )
+    if changed is not None:
+        raise CollectionError(
+            _(
+                "Das Mandat {reference} hat sich seit dem Erstellen geändert; "
+                "bitte die Datei neu erstellen."
+            ).format(reference=changed.mandate.reference)
+        )
 
 
 def _post_collections(

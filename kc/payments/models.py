@@ -294,6 +294,8 @@ class DirectDebitItem(models.Model):
     mandate = models.ForeignKey(SepaMandate, on_delete=models.PROTECT, related_name="+")
     end_to_end_id = models.CharField(max_length=35, unique=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
+    # The account the file debits: release refuses a file whose mandate changed since.
+    debtor_iban = models.CharField(max_length=34, default="")
     # Set on release: the posting that collected it (and that a return reverses).
     collected = models.ForeignKey(
         LedgerDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -17,7 +17,9 @@ the default one, so every element of the file is in that namespace without a pre
 expect) and without the declaration repeated per transaction.
 """
 
+import queue
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -54,6 +56,12 @@ _NOT_SEPA = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 _BIC = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
 _CREDITOR_ID = re.compile(r"([A-Z]{2})([0-9]{2})[A-Z0-9]{3}([A-Z0-9]{1,28})")
+# sepa_id_problem's rules but "//" in one match, for the per-transaction check: 1-35 characters
+# of the set, the first and last neither a space nor "/".
+_ID = re.compile(
+    r"[A-Za-z0-9\-?:().,'+](?:[A-Za-z0-9/\-?:().,'+ ]{0,33}[A-Za-z0-9\-?:().,'+])?"
+).fullmatch
+_BIC_MATCH = _BIC.fullmatch
 
 # German spelling, done with str.replace: str.translate with a dict costs ten times as much.
 _GERMAN = (
@@ -277,6 +285,8 @@ def _error(context: str, label: str, value: str, problem: str) -> SepaFileError:
 
 
 def _check_id(value: str, label: str, context: str = "") -> str:
+    if _ID(value) is not None and "//" not in value:
+        return value
     problem = sepa_id_problem(value)
     if problem is not None:
         raise _error(context, label, value, problem)
@@ -295,10 +305,13 @@ def _check_bic(value: str, label: str, context: str = "") -> str:
     return value
 
 
+_NO_TEXT = "ergibt im SEPA-Zeichensatz keinen Text"
+
+
 def _name(value: str, label: str, context: str = "") -> str:
     text = sepa_text(value, NAME_MAX)
     if not text:
-        raise _error(context, label, value, "ergibt im SEPA-Zeichensatz keinen Text")
+        raise _error(context, label, value, _NO_TEXT)
     return text
 
 
@@ -329,133 +342,109 @@ def _created(created_at: datetime) -> str:
 
 # --- writing --------------------------------------------------------------------------------
 
-
-def _leaf(xf: Any, tag: str, text: str, **attrs: str) -> None:
-    with xf.element(tag, attrs):
-        xf.write(text)
-
-
-def _agent(xf: Any, tag: str, bic: str) -> None:
-    with xf.element(tag), xf.element("FinInstnId"):
-        if bic:
-            _leaf(xf, "BICFI", bic)
-        else:
-            with xf.element("Othr"):
-                _leaf(xf, "Id", NOT_PROVIDED)
+# Transactions per block handed to `out` (about 270 KB of debits).
+_BLOCK = 512
+_SEQUENCES = frozenset(("RCUR", "OOFF", "FRST", "FNAL"))
+_INSTRUMENTS = frozenset(("CORE", "B2B"))
+_NO_AGENT = f"<Othr><Id>{NOT_PROVIDED}</Id></Othr>"
 
 
-def _party(xf: Any, tag: str, name: str) -> None:
-    with xf.element(tag):
-        _leaf(xf, "Nm", name)
+def _agent(tag: str, bic: str) -> str:
+    inner = f"<BICFI>{bic}</BICFI>" if bic else _NO_AGENT
+    return f"<{tag}><FinInstnId>{inner}</FinInstnId></{tag}>"
 
 
-def _account(xf: Any, tag: str, iban: str) -> None:
-    with xf.element(tag), xf.element("Id"):
-        _leaf(xf, "IBAN", iban)
+def _account(tag: str, iban: str) -> str:
+    return f"<{tag}><Id><IBAN>{iban}</IBAN></Id></{tag}>"
 
 
-def _group_header(
-    xf: Any, message_id: str, created: str, count: int, total: int, party: str
-) -> None:
-    with xf.element("GrpHdr"):
-        _leaf(xf, "MsgId", message_id)
-        _leaf(xf, "CreDtTm", created)
-        _leaf(xf, "NbOfTxs", str(count))
-        _leaf(xf, "CtrlSum", _sum_text(total))
-        _party(xf, "InitgPty", party)
-    xf.write("\n")
+def _prologue(root: str, message: Message, header: str) -> str:
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        f'<Document xmlns="{NAMESPACES[message]}"><{root}>{header}\n'
+    )
 
 
-class _Shape:
-    """One transaction layout: a reusable element tree and its leaves to fill, in order."""
-
-    __slots__ = ("root", "slots")
-
-    def __init__(self, tag: str) -> None:
-        self.root: Any = etree.Element(tag)
-        self.root.tail = "\n"  # a line per transaction: readable, and errors name the line
-        self.slots: list[Any] = []
-
-    def node(self, parent: Any, *path: str, **attrs: str) -> Any:
-        element = parent
-        for tag in path:
-            element = etree.SubElement(element, tag, attrs if tag == path[-1] else {})
-        return element
-
-    def slot(self, parent: Any, *path: str, **attrs: str) -> None:
-        self.slots.append(self.node(parent, *path, **attrs))
-
-    def fixed(self, parent: Any, *path: str, text: str) -> None:
-        self.node(parent, *path).text = text
-
-    def fill(self, values: Sequence[str]) -> Any:
-        for element, value in zip(self.slots, values, strict=True):
-            element.text = value
-        return self.root
+def _group_header(message_id: str, created: str, count: int, total: int, party: str) -> str:
+    return (
+        f"<GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>{created}</CreDtTm>"
+        f"<NbOfTxs>{count}</NbOfTxs><CtrlSum>{_sum_text(total)}</CtrlSum>"
+        f"<InitgPty><Nm>{party}</Nm></InitgPty></GrpHdr>"
+    )
 
 
-# (debtor BIC known, remittance, new mandate reference, new IBAN at the same bank, new bank)
-_DebitKey = tuple[bool, bool, bool, bool, bool]
-
-
-def _debit_shape(key: _DebitKey) -> _Shape:
-    has_bic, has_text, new_reference, new_iban, new_bank = key
-    shape = _Shape("DrctDbtTxInf")
-    root = shape.root
-    shape.slot(root, "PmtId", "EndToEndId")
-    shape.slot(root, "InstdAmt", Ccy="EUR")
-    mandate = shape.node(root, "DrctDbtTx", "MndtRltdInf")
-    shape.slot(mandate, "MndtId")
-    shape.slot(mandate, "DtOfSgntr")
-    amended = new_reference or new_iban or new_bank
-    shape.fixed(mandate, "AmdmntInd", text="true" if amended else "false")
-    if amended:
-        details = shape.node(mandate, "AmdmntInfDtls")
-        if new_reference:
-            shape.slot(details, "OrgnlMndtId")
-        if new_iban:
-            shape.slot(details, "OrgnlDbtrAcct", "Id", "IBAN")
-        if new_bank:
-            shape.fixed(details, "OrgnlDbtrAgt", "FinInstnId", "Othr", "Id", text="SMNDA")
-    if has_bic:
-        shape.slot(root, "DbtrAgt", "FinInstnId", "BICFI")
-    else:
-        shape.fixed(root, "DbtrAgt", "FinInstnId", "Othr", "Id", text=NOT_PROVIDED)
-    shape.slot(root, "Dbtr", "Nm")
-    shape.slot(root, "DbtrAcct", "Id", "IBAN")
-    if has_text:
-        shape.slot(root, "RmtInf", "Ustrd")
-    return shape
-
-
-def _debit_values(debit: DirectDebit, collection_date: date) -> tuple[_DebitKey, list[str]]:
-    """The shape and leaf texts of one debit, after checking every field."""
-    e2e = _check_id(debit.end_to_end_id, "Die End-to-End-Referenz")
-    values = [e2e, format_cents(debit.amount_cents)]
-    values.append(_check_id(debit.mandate_reference, "Die Mandatsreferenz", e2e))
-    if debit.mandate_signed_on > collection_date:
-        raise SepaFileError(f"{e2e}: Das Mandat ist nach dem Einzugstag unterschrieben.")
-    values.append(debit.mandate_signed_on.isoformat())
+def _amendment(debit: DirectDebit, e2e: str) -> str:
+    """AmdmntInd and, when the mandate changed, its details (EPC order)."""
     original = debit.original_mandate_reference
     new_reference = bool(original) and original != debit.mandate_reference
-    if new_reference:
-        values.append(_check_id(original, "Die ursprüngliche Mandatsreferenz", e2e))
     # A move to another bank is signalled by SMNDA alone (EPC: the original account is only
     # given for a change within the same bank).
     new_bank = debit.debtor_agent_changed
     old_iban = debit.original_debtor_iban
     new_iban = not new_bank and bool(old_iban) and old_iban != debit.debtor_iban
+    if not (new_reference or new_iban or new_bank):
+        return "<AmdmntInd>false</AmdmntInd>"
+    details = ["<AmdmntInd>true</AmdmntInd><AmdmntInfDtls>"]
+    if new_reference:
+        details.append(
+            f"<OrgnlMndtId>{_check_id(original, 'Die ursprüngliche Mandatsreferenz', e2e)}"
+            "</OrgnlMndtId>"
+        )
     if new_iban:
-        values.append(_check_iban(old_iban, "Die ursprüngliche IBAN", e2e))
-    bic = _check_bic(debit.debtor_bic, "Die BIC", e2e)
-    if bic:
-        values.append(bic)
-    values.append(_name(debit.debtor_name, "Der Name des Zahlungspflichtigen", e2e))
-    values.append(_check_iban(debit.debtor_iban, "Die IBAN", e2e))
+        details.append(
+            _account("OrgnlDbtrAcct", _check_iban(old_iban, "Die ursprüngliche IBAN", e2e))
+        )
+    if new_bank:
+        details.append("<OrgnlDbtrAgt><FinInstnId><Othr><Id>SMNDA</Id></Othr></FinInstnId>")
+        details.append("</OrgnlDbtrAgt>")
+    details.append("</AmdmntInfDtls>")
+    return "".join(details)
+
+
+def _debit_xml(debit: DirectDebit, collection_date: date, dates: dict[date, str]) -> str:
+    """One DrctDbtTxInf on a line of its own, after checking every field."""
+    e2e = debit.end_to_end_id
+    if _ID(e2e) is None or "//" in e2e:
+        _check_id(e2e, "Die End-to-End-Referenz")
+    cents = debit.amount_cents
+    if type(cents) is not int or not AMOUNT_MIN_CENTS <= cents <= AMOUNT_MAX_CENTS:
+        format_cents(cents)  # raises
+    mandate = debit.mandate_reference
+    if _ID(mandate) is None or "//" in mandate:
+        _check_id(mandate, "Die Mandatsreferenz", e2e)
+    signed_on = debit.mandate_signed_on
+    if signed_on > collection_date:
+        raise SepaFileError(f"{e2e}: Das Mandat ist nach dem Einzugstag unterschrieben.")
+    signed = dates.get(signed_on)
+    if signed is None:
+        signed = dates[signed_on] = signed_on.isoformat()
+    if debit.original_mandate_reference or debit.original_debtor_iban or debit.debtor_agent_changed:
+        amendment = _amendment(debit, e2e)
+    else:
+        amendment = "<AmdmntInd>false</AmdmntInd>"
+    bic = debit.debtor_bic
+    if not bic:
+        agent = _NO_AGENT
+    elif _BIC_MATCH(bic) is not None:
+        agent = f"<BICFI>{bic}</BICFI>"
+    else:
+        raise _error(e2e, "Die BIC", bic, "ist keine gültige BIC")
+    name = sepa_text(debit.debtor_name, NAME_MAX)
+    if not name:
+        raise _error(e2e, "Der Name des Zahlungspflichtigen", debit.debtor_name, _NO_TEXT)
+    iban = debit.debtor_iban
+    if not iban_ok(iban):
+        raise _error(e2e, "Die IBAN", iban, "ist keine gültige IBAN")
     text = sepa_text(debit.remittance, REMITTANCE_MAX)
-    if text:
-        values.append(text)
-    return (bool(bic), bool(text), new_reference, new_iban, new_bank), values
+    return (
+        f"<DrctDbtTxInf><PmtId><EndToEndId>{e2e}</EndToEndId></PmtId>"
+        f'<InstdAmt Ccy="EUR">{cents // 100}.{cents % 100:02d}</InstdAmt>'
+        f"<DrctDbtTx><MndtRltdInf><MndtId>{mandate}</MndtId><DtOfSgntr>{signed}</DtOfSgntr>"
+        f"{amendment}</MndtRltdInf></DrctDbtTx><DbtrAgt><FinInstnId>{agent}</FinInstnId>"
+        f"</DbtrAgt><Dbtr><Nm>{name}</Nm></Dbtr><DbtrAcct><Id><IBAN>{iban}</IBAN></Id>"
+        f"</DbtrAcct>{f'<RmtInf><Ustrd>{text}</Ustrd></RmtInf>' if text else ''}"
+        "</DrctDbtTxInf>\n"
+    )
 
 
 def write_direct_debits(
@@ -466,11 +455,25 @@ def write_direct_debits(
     initiating_party: str,
     creditor: Creditor,
     groups: Sequence[DebitGroup],
+    validate: bool = False,
 ) -> FileSummary:
     """Stream a pain.008.001.08 file with one PmtInf per group into `out`.
 
     Raises SepaFileError for data no bank would take and when a group yields other transactions
-    than it declared; `out` then holds a broken file that must not be sent."""
+    than it declared; `out` then holds a broken file that must not be sent. With `validate`,
+    the bytes are checked against the XSD while they are written (`StreamValidator`) and the
+    call returns only once the whole file passed; SepaFileError when it does not."""
+    if validate:
+        with StreamValidator(out, "pain.008.001.08") as validator:
+            summary = write_direct_debits(
+                validator,  # type: ignore[arg-type]
+                message_id=message_id,
+                created_at=created_at,
+                initiating_party=initiating_party,
+                creditor=creditor,
+                groups=groups,
+            )
+        return summary
     _check_id(message_id, "Die Nachrichten-Referenz (MsgId)")
     created = _created(created_at)
     party = _name(initiating_party, "Der Einreicher")
@@ -483,92 +486,65 @@ def write_direct_debits(
         raise SepaFileError("Eine Lastschriftdatei braucht mindestens eine Gruppe.")
     for group in groups:
         _check_group(group.payment_info_id, group.count, group.total_cents)
+        if group.sequence not in _SEQUENCES or group.instrument not in _INSTRUMENTS:
+            raise SepaFileError(
+                f"Gruppe {group.payment_info_id}: Sequenz {group.sequence!r} oder Verfahren "
+                f"{group.instrument!r} gibt es nicht."
+            )
     count = sum(group.count for group in groups)
     total = sum(group.total_cents for group in groups)
-    shapes: dict[_DebitKey, _Shape] = {}
+    header = _group_header(message_id, created, count, total, party)
+    out.write(_prologue("CstmrDrctDbtInitn", "pain.008.001.08", header).encode())
+    creditor_part = (
+        f"<Cdtr><Nm>{creditor_name}</Nm></Cdtr>{_account('CdtrAcct', creditor_iban)}"
+        f"{_agent('CdtrAgt', creditor_bic)}<ChrgBr>SLEV</ChrgBr><CdtrSchmeId><Id><PrvtId>"
+        f"<Othr><Id>{creditor.creditor_id}</Id><SchmeNm><Prtry>SEPA</Prtry></SchmeNm></Othr>"
+        "</PrvtId></Id></CdtrSchmeId>\n"
+    )
+    dates: dict[date, str] = {}
     summaries = []
-    with etree.xmlfile(out, encoding="UTF-8") as xf:
-        xf.write_declaration()
-        with (
-            xf.element("Document", nsmap={None: NAMESPACES["pain.008.001.08"]}),
-            xf.element("CstmrDrctDbtInitn"),
-        ):
-            _group_header(xf, message_id, created, count, total, party)
-            for group in groups:
-                with xf.element("PmtInf"):
-                    _leaf(xf, "PmtInfId", group.payment_info_id)
-                    _leaf(xf, "PmtMtd", "DD")
-                    _leaf(xf, "NbOfTxs", str(group.count))
-                    _leaf(xf, "CtrlSum", _sum_text(group.total_cents))
-                    with xf.element("PmtTpInf"):
-                        with xf.element("SvcLvl"):
-                            _leaf(xf, "Cd", "SEPA")
-                        with xf.element("LclInstrm"):
-                            _leaf(xf, "Cd", group.instrument)
-                        _leaf(xf, "SeqTp", group.sequence)
-                    _leaf(xf, "ReqdColltnDt", group.collection_date.isoformat())
-                    _party(xf, "Cdtr", creditor_name)
-                    _account(xf, "CdtrAcct", creditor_iban)
-                    _agent(xf, "CdtrAgt", creditor_bic)
-                    _leaf(xf, "ChrgBr", "SLEV")
-                    with (
-                        xf.element("CdtrSchmeId"),
-                        xf.element("Id"),
-                        xf.element("PrvtId"),
-                        xf.element("Othr"),
-                    ):
-                        _leaf(xf, "Id", creditor.creditor_id)
-                        with xf.element("SchmeNm"):
-                            _leaf(xf, "Prtry", "SEPA")
-                    xf.write("\n")
-                    seen, seen_cents = 0, 0
-                    for debit in group.debits():
-                        key, values = _debit_values(debit, group.collection_date)
-                        shape = shapes.get(key)
-                        if shape is None:
-                            shape = shapes[key] = _debit_shape(key)
-                        xf.write(shape.fill(values))
-                        seen += 1
-                        seen_cents += debit.amount_cents
-                    _check_yield(
-                        group.payment_info_id, (group.count, group.total_cents), (seen, seen_cents)
-                    )
-                xf.write("\n")
-                summaries.append(GroupSummary(group.payment_info_id, seen, seen_cents))
+    for group in groups:
+        day = group.collection_date
+        out.write(
+            (
+                f"<PmtInf><PmtInfId>{group.payment_info_id}</PmtInfId><PmtMtd>DD</PmtMtd>"
+                f"<NbOfTxs>{group.count}</NbOfTxs><CtrlSum>{_sum_text(group.total_cents)}"
+                f"</CtrlSum><PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl><LclInstrm>"
+                f"<Cd>{group.instrument}</Cd></LclInstrm><SeqTp>{group.sequence}</SeqTp>"
+                f"</PmtTpInf><ReqdColltnDt>{day.isoformat()}</ReqdColltnDt>{creditor_part}"
+            ).encode()
+        )
+        seen, seen_cents = 0, 0
+        block: list[str] = []
+        for debit in group.debits():
+            block.append(_debit_xml(debit, day, dates))
+            seen += 1
+            seen_cents += debit.amount_cents
+            if len(block) == _BLOCK:
+                out.write("".join(block).encode())
+                block.clear()
+        out.write("".join(block).encode())
+        _check_yield(group.payment_info_id, (group.count, group.total_cents), (seen, seen_cents))
+        out.write(b"</PmtInf>\n")
+        summaries.append(GroupSummary(group.payment_info_id, seen, seen_cents))
+    out.write(b"</CstmrDrctDbtInitn></Document>")
     return FileSummary(message_id, count, total, tuple(summaries))
 
 
-# (creditor BIC known, remittance)
-_TransferKey = tuple[bool, bool]
-
-
-def _transfer_shape(key: _TransferKey) -> _Shape:
-    has_bic, has_text = key
-    shape = _Shape("CdtTrfTxInf")
-    root = shape.root
-    shape.slot(root, "PmtId", "EndToEndId")
-    shape.slot(root, "Amt", "InstdAmt", Ccy="EUR")
-    if has_bic:
-        shape.slot(root, "CdtrAgt", "FinInstnId", "BICFI")
-    shape.slot(root, "Cdtr", "Nm")
-    shape.slot(root, "CdtrAcct", "Id", "IBAN")
-    if has_text:
-        shape.slot(root, "RmtInf", "Ustrd")
-    return shape
-
-
-def _transfer_values(transfer: CreditTransfer) -> tuple[_TransferKey, list[str]]:
+def _transfer_xml(transfer: CreditTransfer) -> str:
     e2e = _check_id(transfer.end_to_end_id, "Die End-to-End-Referenz")
-    values = [e2e, format_cents(transfer.amount_cents)]
+    amount = format_cents(transfer.amount_cents)
     bic = _check_bic(transfer.creditor_bic, "Die BIC", e2e)
-    if bic:
-        values.append(bic)
-    values.append(_name(transfer.creditor_name, "Der Name des Empfängers", e2e))
-    values.append(_check_iban(transfer.creditor_iban, "Die IBAN", e2e))
+    agent = f"<CdtrAgt><FinInstnId><BICFI>{bic}</BICFI></FinInstnId></CdtrAgt>" if bic else ""
+    name = _name(transfer.creditor_name, "Der Name des Empfängers", e2e)
+    iban = _check_iban(transfer.creditor_iban, "Die IBAN", e2e)
     text = sepa_text(transfer.remittance, REMITTANCE_MAX)
-    if text:
-        values.append(text)
-    return (bool(bic), bool(text)), values
+    return (
+        f"<CdtTrfTxInf><PmtId><EndToEndId>{e2e}</EndToEndId></PmtId>"
+        f'<Amt><InstdAmt Ccy="EUR">{amount}</InstdAmt></Amt>{agent}<Cdtr><Nm>{name}</Nm></Cdtr>'
+        f"{_account('CdtrAcct', iban)}"
+        f"{f'<RmtInf><Ustrd>{text}</Ustrd></RmtInf>' if text else ''}</CdtTrfTxInf>\n"
+    )
 
 
 def write_credit_transfers(
@@ -579,9 +555,21 @@ def write_credit_transfers(
     initiating_party: str,
     debtor: Debtor,
     groups: Sequence[TransferGroup],
+    validate: bool = False,
 ) -> FileSummary:
     """Stream a pain.001.001.09 file (payouts and refunds) with one PmtInf per group into `out`;
-    errors as for `write_direct_debits`."""
+    errors and `validate` as for `write_direct_debits`."""
+    if validate:
+        with StreamValidator(out, "pain.001.001.09") as validator:
+            summary = write_credit_transfers(
+                validator,  # type: ignore[arg-type]
+                message_id=message_id,
+                created_at=created_at,
+                initiating_party=initiating_party,
+                debtor=debtor,
+                groups=groups,
+            )
+        return summary
     _check_id(message_id, "Die Nachrichten-Referenz (MsgId)")
     created = _created(created_at)
     party = _name(initiating_party, "Der Einreicher")
@@ -594,53 +582,61 @@ def write_credit_transfers(
         _check_group(group.payment_info_id, group.count, group.total_cents)
     count = sum(group.count for group in groups)
     total = sum(group.total_cents for group in groups)
-    shapes: dict[_TransferKey, _Shape] = {}
+    header = _group_header(message_id, created, count, total, party)
+    out.write(_prologue("CstmrCdtTrfInitn", "pain.001.001.09", header).encode())
+    debtor_part = (
+        f"<Dbtr><Nm>{debtor_name}</Nm></Dbtr>{_account('DbtrAcct', debtor_iban)}"
+        f"{_agent('DbtrAgt', debtor_bic)}<ChrgBr>SLEV</ChrgBr>\n"
+    )
     summaries = []
-    with etree.xmlfile(out, encoding="UTF-8") as xf:
-        xf.write_declaration()
-        with (
-            xf.element("Document", nsmap={None: NAMESPACES["pain.001.001.09"]}),
-            xf.element("CstmrCdtTrfInitn"),
-        ):
-            _group_header(xf, message_id, created, count, total, party)
-            for group in groups:
-                with xf.element("PmtInf"):
-                    _leaf(xf, "PmtInfId", group.payment_info_id)
-                    _leaf(xf, "PmtMtd", "TRF")
-                    _leaf(xf, "NbOfTxs", str(group.count))
-                    _leaf(xf, "CtrlSum", _sum_text(group.total_cents))
-                    with xf.element("PmtTpInf"), xf.element("SvcLvl"):
-                        _leaf(xf, "Cd", "SEPA")
-                    with xf.element("ReqdExctnDt"):
-                        _leaf(xf, "Dt", group.execution_date.isoformat())
-                    _party(xf, "Dbtr", debtor_name)
-                    _account(xf, "DbtrAcct", debtor_iban)
-                    _agent(xf, "DbtrAgt", debtor_bic)
-                    _leaf(xf, "ChrgBr", "SLEV")
-                    xf.write("\n")
-                    seen, seen_cents = 0, 0
-                    for transfer in group.transfers():
-                        key, values = _transfer_values(transfer)
-                        shape = shapes.get(key)
-                        if shape is None:
-                            shape = shapes[key] = _transfer_shape(key)
-                        xf.write(shape.fill(values))
-                        seen += 1
-                        seen_cents += transfer.amount_cents
-                    _check_yield(
-                        group.payment_info_id, (group.count, group.total_cents), (seen, seen_cents)
-                    )
-                xf.write("\n")
-                summaries.append(GroupSummary(group.payment_info_id, seen, seen_cents))
+    for group in groups:
+        out.write(
+            (
+                f"<PmtInf><PmtInfId>{group.payment_info_id}</PmtInfId><PmtMtd>TRF</PmtMtd>"
+                f"<NbOfTxs>{group.count}</NbOfTxs><CtrlSum>{_sum_text(group.total_cents)}"
+                "</CtrlSum><PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl></PmtTpInf>"
+                f"<ReqdExctnDt><Dt>{group.execution_date.isoformat()}</Dt></ReqdExctnDt>"
+                f"{debtor_part}"
+            ).encode()
+        )
+        seen, seen_cents = 0, 0
+        block: list[str] = []
+        for transfer in group.transfers():
+            block.append(_transfer_xml(transfer))
+            seen += 1
+            seen_cents += transfer.amount_cents
+            if len(block) == _BLOCK:
+                out.write("".join(block).encode())
+                block.clear()
+        out.write("".join(block).encode())
+        _check_yield(group.payment_info_id, (group.count, group.total_cents), (seen, seen_cents))
+        out.write(b"</PmtInf>\n")
+        summaries.append(GroupSummary(group.payment_info_id, seen, seen_cents))
+    out.write(b"</CstmrCdtTrfInitn></Document>")
     return FileSummary(message_id, count, total, tuple(summaries))
 
 
 # --- validation -----------------------------------------------------------------------------
+#
+# The XSD check runs inside libxml2's push parser: the schema is plugged into the parser's SAX
+# events, and a parser target without callbacks (`_Discard`) means no tree is built and no
+# Python runs per element. So memory stays flat and `feed` works without the GIL, which lets
+# `StreamValidator` check a file in a second thread while it is being written.
+#
+# lxml does not turn the schema's verdict into an exception for a target parser: the errors are
+# in the parser's `feed_error_log`, which `_Check` reads after every block. Whether that still
+# holds is tried once per process on a small broken document (`_fast_check_works`); if not,
+# the check falls back to the slower event parser that builds and clears the tree.
 
 _SCHEMAS: dict[str, Any] = {}
 _ERRORS_SHOWN = 5
 # Above this size a refused file is not parsed a second time as a tree for line numbers.
 _TREE_CHECK_MAX_BYTES = 32 * 2**20
+# Bytes per feed of the parser (file blocks, and what StreamValidator hands to its thread).
+_FEED_BYTES = 1 << 20
+# Blocks StreamValidator lets wait for its thread before the writer waits too.
+_QUEUE_BLOCKS = 4
+_TRANSACTION_TAG = {"pain.008.001.08": "DrctDbtTxInf", "pain.001.001.09": "CdtTrfTxInf"}
 
 
 def _schema(message: Message) -> Any:
@@ -665,52 +661,218 @@ def _error_lines(log: Any) -> list[str]:
     ]
 
 
+class _Discard:
+    """Parser target without element callbacks: nothing is built, nothing calls back."""
+
+    def close(self) -> None:
+        return None
+
+
+_FAST_CHECK: list[bool] = []
+
+
+def _fast_check_works() -> bool:
+    """Does a target parser still report schema errors in its feed_error_log? (once)"""
+    if not _FAST_CHECK:
+        namespace = NAMESPACES["pain.008.001.08"]
+        parser = etree.XMLParser(
+            schema=_schema("pain.008.001.08"), huge_tree=True, target=_Discard()
+        )
+        parser.feed(f'<Document xmlns="{namespace}"><Unbekannt/></Document>'.encode())
+        try:
+            parser.close()
+        except etree.XMLSyntaxError:
+            _FAST_CHECK.append(True)  # an error raised is fine too
+        else:
+            _FAST_CHECK.append(bool(parser.feed_error_log.filter_from_errors()))
+    return _FAST_CHECK[0]
+
+
+class _Check:
+    """One streaming XSD check of a file fed in blocks; `errors` is None while it passes."""
+
+    def __init__(self, message: Message) -> None:
+        schema = _schema(message)
+        self.fast = _fast_check_works()
+        self.parser: Any
+        if self.fast:
+            self.parser = etree.XMLParser(schema=schema, huge_tree=True, target=_Discard())
+        else:
+            tag = f"{{{NAMESPACES[message]}}}{_TRANSACTION_TAG[message]}"
+            # Not resolve_entities=False: together with a schema, lxml 6.1 then reports no error
+            # for a file cut off in the middle (tested). Only internal entities resolve anyway.
+            self.parser = etree.XMLPullParser(
+                events=("end",), tag=tag, schema=schema, huge_tree=True
+            )
+        self.errors: list[str] | None = None
+        # Bytes fed until the refusal was noticed (validity errors surface per block).
+        self.noticed_at = 0
+
+    def feed(self, data: bytes) -> bool:
+        """False once the file is refused; later blocks are ignored."""
+        if self.errors is not None:
+            return False
+        self.noticed_at += len(data)
+        try:
+            self.parser.feed(data)
+            if self.fast:
+                log = self.parser.feed_error_log.filter_from_errors()
+                if log:
+                    self.errors = _error_lines(log) or ["?"]
+                    return False
+            else:
+                for _event, element in self.parser.read_events():
+                    element.clear(keep_tail=True)
+                    parent = element.getparent()
+                    while element.getprevious() is not None:
+                        del parent[0]
+        except etree.XMLSyntaxError as exc:
+            self.errors = _error_lines(exc.error_log) or [str(exc)]
+            return False
+        return True
+
+    def close(self) -> list[str] | None:
+        """The errors, or None for a valid file (a file cut short is an error here)."""
+        if self.errors is None:
+            try:
+                self.parser.close()
+            except etree.XMLSyntaxError as exc:
+                self.errors = _error_lines(exc.error_log) or [str(exc)]
+            else:
+                if self.fast:
+                    log = self.parser.feed_error_log.filter_from_errors()
+                    if log:
+                        self.errors = _error_lines(log) or ["?"]
+        return self.errors
+
+
+def _refusal(message: Message, errors: list[str], where: str) -> SepaFileError:
+    shown = "; ".join(errors[:_ERRORS_SHOWN])
+    more = f" und {len(errors) - _ERRORS_SHOWN} weitere" if len(errors) > _ERRORS_SHOWN else ""
+    return SepaFileError(f"Die Datei entspricht nicht dem Schema {message}{where}: {shown}{more}")
+
+
+class StreamValidator:
+    """A write-only binary stream: the bytes go to `out` and, in a second thread, through the
+    message's XSD check. Use as a context manager around the writing; leaving it without an
+    exception waits for the check of the last byte and raises SepaFileError when the file is
+    not valid (or not complete). An exception from the writing abandons the check.
+
+    Memory stays flat: at most `_QUEUE_BLOCKS` blocks of `_FEED_BYTES` wait for the thread,
+    which parses without the GIL while the writer runs."""
+
+    def __init__(self, out: BinaryIO, message: Message) -> None:
+        self.out = out
+        self.message = message
+        _schema(message)  # a missing schema fails here, not in the thread
+        _fast_check_works()
+        self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_BLOCKS)
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._errors: list[str] | None = None
+        self._noticed_at = 0
+        self._crash: Exception | None = None
+        self._thread = threading.Thread(target=self._run, name="sepa-xsd", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            etree.clear_error_log()
+            check = _Check(self.message)
+            while (block := self._blocks.get()) is not None:
+                check.feed(block)
+            self._errors = check.close()
+            self._noticed_at = check.noticed_at
+        except Exception as exc:  # noqa: BLE001 - raised again by finish()
+            self._crash = exc
+            while self._blocks.get() is not None:
+                pass
+
+    def write(self, data: bytes) -> int:
+        block = bytes(data)
+        self._pending.append(block)
+        self._pending_size += len(block)
+        if self._pending_size >= _FEED_BYTES:
+            self._hand_over()
+        self.out.write(block)
+        return len(block)
+
+    def _hand_over(self) -> None:
+        if self._pending:
+            pending = self._pending
+            self._blocks.put(pending[0] if len(pending) == 1 else b"".join(pending))
+            self._pending, self._pending_size = [], 0
+
+    def writable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def finish(self) -> None:
+        """Wait for the check of everything written; SepaFileError when it failed."""
+        self._hand_over()
+        self._blocks.put(None)
+        self._thread.join()
+        if self._crash is not None:
+            raise self._crash
+        if self._errors is not None:
+            where = f" (gemeldet nach {self._noticed_at:,} Bytes)".replace(",", ".")
+            raise _refusal(self.message, self._errors, where)
+
+    def abandon(self) -> None:
+        self._pending = []
+        self._blocks.put(None)
+        self._thread.join()
+
+    def __enter__(self) -> "StreamValidator":
+        return self
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if kind is None:
+            self.finish()
+        else:
+            self.abandon()
+
+
 def validate_file(path: str | Path, message: Message) -> None:
     """Check a file against the message's ISO 20022 schema, in flat memory.
 
-    The schema validates inside the parser while it reads; only the transaction elements are
-    reported back and dropped at once, so a big file never stands as a tree in memory. Streaming
-    validation knows no line numbers: a refused file up to 32 MB is checked once more as a tree
-    to name the lines (the writer puts every transaction on a line of its own)."""
+    The schema validates inside the parser while it reads blocks of the file; no tree is built.
+    Streaming validation knows no line numbers: a refused file up to 32 MB is checked once more
+    as a tree to name the lines (the writer puts every transaction on a line of its own)."""
     namespace = NAMESPACES[message]
-    transaction = "DrctDbtTxInf" if message == "pain.008.001.08" else "CdtTrfTxInf"
     name = str(path)
-    checked = 0
-    # The parser's errors come from lxml's per-thread log, which still holds earlier files'.
+    # Errors of the fallback parser come from lxml's per-thread log: no earlier file's there.
     etree.clear_error_log()
     try:
         root = _root_tag(name)
-        if root != f"{{{namespace}}}Document":
-            raise SepaFileError(f"Die Datei ist keine {message}-Nachricht (Wurzel {root}).")
-        for _event, element in etree.iterparse(
-            name,
-            events=("end",),
-            tag=f"{{{namespace}}}{transaction}",
-            schema=_schema(message),
-            huge_tree=True,
-            # Not resolve_entities=False: together with a schema, lxml 6.1 then reports no error
-            # for a file cut off in the middle (tested). Only internal entities resolve anyway.
-        ):
-            checked += 1
-            element.clear(keep_tail=True)
-            parent = element.getparent()
-            while element.getprevious() is not None:
-                del parent[0]
     except etree.XMLSyntaxError as exc:
-        errors = _error_lines(exc.error_log)
-        # Validity errors surface per parsed chunk, so this is where it was noticed, not found.
-        where = f" (gemeldet nach {checked} gelesenen Transaktionen)"
-        if Path(name).stat().st_size <= _TREE_CHECK_MAX_BYTES:
-            schema = _schema(message)
-            try:
-                tree = etree.parse(name, etree.XMLParser(huge_tree=True))
-            except etree.XMLSyntaxError:
-                pass  # not well-formed: the parser's own message (with its line) stands
-            else:
-                if not schema.validate(tree):
-                    errors, where = _error_lines(schema.error_log), ""
-        shown = "; ".join(errors[:_ERRORS_SHOWN]) or str(exc)
-        more = f" und {len(errors) - _ERRORS_SHOWN} weitere" if len(errors) > _ERRORS_SHOWN else ""
-        raise SepaFileError(
-            f"Die Datei entspricht nicht dem Schema {message}{where}: {shown}{more}"
-        ) from exc
+        raise _refusal(message, _error_lines(exc.error_log) or [str(exc)], "") from exc
+    if root != f"{{{namespace}}}Document":
+        raise SepaFileError(f"Die Datei ist keine {message}-Nachricht (Wurzel {root}).")
+    check = _Check(message)
+    with open(name, "rb") as stream:
+        while (block := stream.read(_FEED_BYTES)) and check.feed(block):
+            pass
+    errors = check.close()
+    if errors is None:
+        return
+    # Validity errors surface per block, so this is where it was noticed, not found.
+    end_tag = f"</{_TRANSACTION_TAG[message]}>".encode()
+    checked, left = 0, check.noticed_at
+    with open(name, "rb") as stream:
+        while left > 0 and (block := stream.read(min(left, _FEED_BYTES))):
+            checked += block.count(end_tag)  # a tag across two blocks is missed: "about"
+            left -= len(block)
+    where = f" (gemeldet nach {checked} gelesenen Transaktionen)"
+    if Path(name).stat().st_size <= _TREE_CHECK_MAX_BYTES:
+        schema = _schema(message)
+        try:
+            tree = etree.parse(name, etree.XMLParser(huge_tree=True))
+        except etree.XMLSyntaxError:
+            pass  # not well-formed: the parser's own message (with its line) stands
+        else:
+            if not schema.validate(tree):
+                errors, where = _error_lines(schema.error_log), ""
+    raise _refusal(message, errors, where)

@@ -277,3 +277,16 @@ def test_reading_form_when_customer_moved_back_in(agent_client: Client) -> None:
     register = RegisterFactory(meter__market_location=first.market_location)
     url = reverse("desk:reading_create", args=[first.account.partner_id, register.pk])
     assert agent_client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_bank_data_of_an_account_with_a_mandate_is_changed_on_the_mandate(
+    agent_client: Client,
+) -> None:
+    from kc.payments.tests.factories import mandated_account
+
+    account, mandate = mandated_account()
+    url = reverse("desk:account_edit", args=[account.partner_id, account.pk])
+    response = agent_client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("payments:mandate_change_bank", args=[mandate.pk])

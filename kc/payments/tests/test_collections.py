@@ -215,3 +215,18 @@ def test_sepa_export_command_writes_and_releases(tmp_path: Path) -> None:
     assert DirectDebitFile.objects.get().status == DirectDebitFile.Status.RELEASED
     with pytest.raises(CommandError):
         call_command("sepa_export", "--collection-date", "2027-01-16", "--out", str(out))
+
+
+def test_a_mandate_changed_after_the_export_stops_the_release(tmp_path: Path) -> None:
+    creditor()
+    account, mandate = mandated_account()
+    receivable(account, "78.00", due_on=COLLECT, prenotified_on=NOTICE)
+    file = export(tmp_path).file
+    mandates.change_bank_account(mandate, iban=IBAN_OTHER_BANK, account_holder="", actor=None)
+    with pytest.raises(collections.CollectionError, match="neu erstellen"):
+        collections.release(file, actor=None)
+    file = export(tmp_path, "again.xml").file  # made again: carries the amendment
+    assert xpath(tmp_path / "again.xml", "//p:OrgnlDbtrAgt//p:Id/text()") == ["SMNDA"]
+    mandates.revoke(mandate, reason="Widerruf", actor=None)
+    with pytest.raises(collections.CollectionError, match="neu erstellen"):
+        collections.release(file, actor=None)
