@@ -1,21 +1,25 @@
 """Bench the billing run over 100,000 contracts (prints, never asserts).
 
     .venv/bin/python bench/billing.py [--contracts N] [--db sqlite|postgres|both] [--quick]
-                                      [--keep] [--profile FILE]
+                                      [--workers N] [--chunk N] [--keep] [--profile FILE]
 
 Builds a scratch database per engine in a child process (SQLite in
 bench/.data/billing-sqlite-N/, PostgreSQL database kc_bench_billing, dropped at the end unless
---keep) with the demo generator (`kc.desk.demo.generate`: power, gas, water and heat contracts,
+--keep; with --keep a database with at least N contracts is reused and the earlier bench run
+undone) with the demo generator (`kc.desk.demo.generate`: power, gas, water and heat contracts,
 one meter with one register each, move-in readings and periodic readings on 31 December
 2022-2025, 5 % of them estimated, 2 % moved out; the demo tariffs change prices inside 2025).
 Every contract then gets the bill it would already have: one document up to its last periodic
 or move-out reading on or before 31.12.2024, so the run on 20.01.2026 bills 2025 (and final
 bills), finds nothing due for contracts that ended earlier, and errors for the few data
-problems the demo has. Then times `run_billing(date(2026, 1, 20))` over all contracts:
-contracts/s, bills/s, queries per contract, RSS at 10, 50 and 100 % of the run and the peak.
+problems the demo has. Then times `run_billing(date(2026, 1, 20), workers=N)` over all
+contracts (N: --workers, default 2 on PostgreSQL, 1 on SQLite, which allows no more):
+contracts/s, bills/s, SQL statements per contract (the run counts them, COPYs and the workers'
+included), RSS at 10, 50 and 100 % of the run and the peak, of this process and of each worker.
 The baseline ("bare arithmetic") is `rating.rate` on the very same inputs (period, consumption,
-price sheets) prepared in memory; the ratio run / bare is the engine's overhead. Target from
-issue 5: 1,000,000 contracts on PostgreSQL in <= 10 minutes.
+price sheets) prepared in memory, in one process; the ratio run / bare is the engine's overhead
+(with workers, the run has more than one core). Target from issue 5: 1,000,000 contracts on
+PostgreSQL in <= 10 minutes. --profile profiles the run in this process (use --workers 1).
 """
 
 import argparse
@@ -27,7 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,7 @@ TARGET_CONTRACTS, TARGET_SECONDS = 1_000_000, 600.0
 CONTRACTS_PER_CUSTOMER = 1.70  # what the demo generator makes on average
 CHUNK = 10_000
 BAD_EVERY = 300
+MARKS = (10, 50, 100)  # RSS at these percentages of the contracts
 
 
 def child_env(db: str, contracts: int) -> dict[str, str]:
@@ -59,11 +64,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="2,000 contracts")
     parser.add_argument("--keep", action="store_true", help="keep and reuse the database")
     parser.add_argument("--profile", help="write a cProfile of the run to this file")
-    parser.add_argument(
-        "--async-commit",
-        action="store_true",
-        help="PostgreSQL: synchronous_commit=off on the scratch database (no WAL flush per bill)",
-    )
+    parser.add_argument("--workers", type=int, help="processes (default: 2 on PostgreSQL)")
+    parser.add_argument("--chunk", type=int, help="contracts per chunk (default: the run's)")
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
@@ -77,7 +79,9 @@ def main() -> int:
         command = [sys.executable, __file__, "--child", db, "--contracts", str(args.contracts)]
         command += ["--keep"] if args.keep else []
         command += ["--profile", args.profile] if args.profile else []
-        command += ["--async-commit"] if args.async_commit else []
+        workers = args.workers or (2 if db == "postgres" else 1)
+        command += ["--workers", str(workers)]
+        command += ["--chunk", str(args.chunk)] if args.chunk else []
         child = subprocess.run(command, env=child_env(db, args.contracts), cwd=ROOT, check=False)  # noqa: S603
         if child.returncode:
             print(f"== billing run on {db}: child failed (exit {child.returncode})")
@@ -242,62 +246,84 @@ def forget_runs() -> None:
         BillingRun.objects.all().delete()
 
 
-def commit_mode(asynchronous: bool) -> None:
-    """One transaction per billed contract: on PostgreSQL each commit waits for its WAL flush
-    unless synchronous_commit is off (a crash then loses the last commits, which the resumable
-    run bills again)."""
-    from django.db import connection
+def worker_pids() -> list[int]:
+    """The worker processes of this one (children; Linux /proc)."""
+    me, found = os.getpid(), []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes()
+                if (
+                    int(stat.rsplit(")", 1)[1].split()[1]) == me
+                    and b"resource_tracker" not in command
+                ):
+                    found.append(int(entry.name))
+    return sorted(found)
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'ALTER DATABASE "{PG_DB}" SET synchronous_commit = {"off" if asynchronous else "on"}'
-        )
-    connection.close()
-    if asynchronous:
-        print("PostgreSQL: synchronous_commit = off for this run (--async-commit)")
+
+def rss_of(pid: int, field: str = "VmRSS") -> float:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
-class QueryCounter:
+class Memory:
+    """RSS of this process and of the workers at the progress marks; peaks (VmHWM) of the
+    workers as last seen (they are gone at the end)."""
+
     def __init__(self) -> None:
-        self.count = 0
+        self.marks: dict[int, tuple[float, list[float]]] = {}
+        self.worker_peaks: dict[int, float] = {}
 
-    def __call__(self, execute: Callable[..., Any], sql: str, *args: Any) -> Any:
-        self.count += 1
-        return execute(sql, *args)
+    def mark(self, percent: int) -> None:
+        pids = worker_pids()
+        self.marks[percent] = (rss_mb(), [rss_of(pid) for pid in pids])
+        for pid in pids:
+            self.worker_peaks[pid] = max(self.worker_peaks.get(pid, 0.0), rss_of(pid, "VmHWM"))
+
+    def text(self, percent: int) -> str:
+        mine, workers = self.marks[percent]
+        text = f"{mine:.0f} MB"
+        if workers:
+            text += " + workers " + "/".join(f"{rss:.0f}" for rss in workers) + " MB"
+        return f"{text} at {percent} %"
 
 
-def timed_run(total: int, profile: str | None) -> dict[str, Any]:
-    from django.db import connection
-
+def timed_run(total: int, profile: str | None, workers: int, chunk: int | None) -> dict[str, Any]:
     from kc.billing.runs import run_billing
 
-    marks: dict[int, float] = {}
+    memory = Memory()
 
     def progress(contracts: int, documents: int, errors: int) -> None:
-        for percent in (10, 50):
-            if percent not in marks and contracts * 100 >= total * percent:
-                marks[percent] = rss_mb()
+        for percent in MARKS:
+            if percent not in memory.marks and contracts * 100 >= total * percent:
+                memory.mark(percent)
 
-    counter = QueryCounter()
+    options: dict[str, Any] = {"progress": progress, "workers": workers}
+    if chunk:
+        options["chunk"] = chunk
     reset_peak_rss()
     started = time.perf_counter()
-    with connection.execute_wrapper(counter):
-        if profile:
-            import cProfile
+    if profile:
+        import cProfile
 
-            profiler = cProfile.Profile()
-            result = profiler.runcall(run_billing, BILLING_DATE, progress=progress)
-            profiler.dump_stats(profile)
-        else:
-            result = run_billing(BILLING_DATE, progress=progress)
+        profiler = cProfile.Profile()
+        result = profiler.runcall(run_billing, BILLING_DATE, **options)
+        profiler.dump_stats(profile)
+    else:
+        result = run_billing(BILLING_DATE, **options)
     seconds = time.perf_counter() - started
-    marks[100] = rss_mb()
+    if 100 not in memory.marks:  # a resumed run: fewer contracts than the database has
+        memory.mark(100)
     return {
         "result": result,
         "seconds": seconds,
-        "queries": counter.count,
-        "rss": marks,
+        "memory": memory,
         "peak": rss_mb("VmHWM"),
+        "workers": workers,
     }
 
 
@@ -354,26 +380,30 @@ def bare_arithmetic(run_id: int) -> tuple[int, float]:
 
 def report(db: str, total: int, run: dict[str, Any], bare: tuple[int, float]) -> None:
     result, seconds = run["result"], run["seconds"]
-    print(f"== billing run on {db}: {total:,} contracts, billing date {BILLING_DATE}")
+    print(
+        f"== billing run on {db}: {total:,} contracts, billing date {BILLING_DATE}, "
+        f"{run['workers']} worker{'s' if run['workers'] > 1 else ''}"
+    )
     print(
         f"  run_billing      {seconds:8.1f} s  {result.contracts / seconds:8,.0f} contracts/s  "
         f"{result.documents / seconds:8,.0f} bills/s  ({result.contracts:,} contracts, "
         f"{result.documents:,} bills, {result.errors:,} errors)"
     )
-    per_contract = run["queries"] / max(1, total)
-    print(f"  queries          {run['queries']:,} ({per_contract:.2f} per contract)")
+    per_contract = result.statements / max(1, result.contracts)
+    print(f"  SQL statements   {result.statements:,} ({per_contract:.3f} per contract)")
     bills, bare_seconds = bare
     print(
         f"  bare arithmetic  {bare_seconds:8.1f} s  {bills / max(bare_seconds, 1e-9):8,.0f} bills/s"
-        f"  (rating.rate on the same {bills:,} inputs, in memory)"
+        f"  (rating.rate on the same {bills:,} inputs, in memory, one process)"
     )
     print(f"  overhead         {seconds / max(bare_seconds, 1e-9):8.1f} x the bare arithmetic")
-    rss = run["rss"]
+    memory = run["memory"]
     print(
         "  RSS              "
-        + ", ".join(f"{rss[p]:.0f} MB at {p} %" for p in (10, 50, 100) if p in rss)
-        + f"; peak {run['peak']:.0f} MB"
+        + "; ".join(memory.text(p) for p in (10, 50, 90, 100) if p in memory.marks)
     )
+    peaks = "/".join(f"{peak:.0f}" for peak in memory.worker_peaks.values())
+    print(f"  peak RSS         {run['peak']:.0f} MB" + (f", workers {peaks} MB" if peaks else ""))
     projected = TARGET_CONTRACTS / max(result.contracts / seconds, 1e-9)
     print(
         f"  {TARGET_CONTRACTS:,} contracts at this rate: {projected / 60:,.1f} min "
@@ -401,12 +431,10 @@ def run_child(args: argparse.Namespace) -> int:
         reset_database(db)
         call_command("migrate", verbosity=0)
         build(args.contracts)
-    if db == "postgres":
-        commit_mode(args.async_commit)
     connection.close()  # the run on a fresh connection (the generator set a 256 MB page cache)
     try:
         total = existing_contracts()
-        run = timed_run(total, args.profile)
+        run = timed_run(total, args.profile, args.workers, args.chunk)
         bare = bare_arithmetic(run["result"].run.pk)
         report(db, total, run, bare)
     finally:
