@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str, load_dotenv
+from config.env import env_bool, env_decimal, env_int, env_list, env_str, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -146,6 +146,8 @@ KC_PERIODIC_TASKS = {
     "print_jobs": {"task": "kc.letters.tasks.check_print_jobs", "every": 15},
     "letter_outbox": {"task": "kc.channels.tasks.sweep_letter_deliveries", "every": 300},
     "mandate_expiry": {"task": "kc.payments.tasks.expire_unused_mandates", "every": 86_400},
+    "proofs": {"task": "kc.disconnection.tasks.sweep_proofs", "every": 120},
+    "reconnections": {"task": "kc.disconnection.tasks.reconnect_paid_and_escalate", "every": 60},
 }
 
 # --- Cache (rate limits) --------------------------------------------------
@@ -251,6 +253,11 @@ KC_BUDGET_CHANGE_TOLERANCE_PERCENT = env_int("KC_BUDGET_CHANGE_TOLERANCE_PERCENT
 # four days after posting (§122 AO / §41 VwVfG since 2025) unless configured otherwise.
 KC_LETTER_RECEIPT_DAYS = env_int("KC_LETTER_RECEIPT_DAYS", 4)
 KC_INVOICE_PAYMENT_DAYS = env_int("KC_INVOICE_PAYMENT_DAYS", 14)
+# Disconnection: costs of disconnecting and reconnecting (charged once executed), the field
+# service's order mailbox, and how long a reconnection may wait before it escalates.
+KC_DISCONNECTION_COSTS = env_decimal("KC_DISCONNECTION_COSTS", "95.00")
+KC_FIELD_SERVICE_EMAIL = env_str("KC_FIELD_SERVICE_EMAIL", "auftraege@netz.example")
+KC_RECONNECTION_TARGET_MINUTES = env_int("KC_RECONNECTION_TARGET_MINUTES", 120)
 # Postal-code prefixes of the supply area (tariff offers); empty: every postal code.
 KC_SUPPLY_AREA_POSTAL_PREFIXES = env_list("KC_SUPPLY_AREA_POSTAL_PREFIXES", [])
 

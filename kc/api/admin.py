@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from kc.api.models import CtiToken
+from kc.api.models import ApiToken, CtiToken
 from kc.api.services import set_new_secret
 
 
@@ -28,4 +28,23 @@ class CtiTokenAdmin(admin.ModelAdmin[CtiToken]):
                     "Adresse für die Telefonanlage: /api/v1/cti/%(token)s"
                 )
                 % {"token": raw},
+            )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Like CTI tokens: the full value is shown once, on creation."""
+
+    list_display = ["name", "prefix", "scopes", "active", "last_used_at"]
+    list_filter = ["active"]
+    fields = ["name", "scopes", "active", "prefix", "created_at", "last_used_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        raw = "" if change else set_new_secret(obj)
+        super().save_model(request, obj, form, change)
+        if raw:
+            messages.warning(
+                request,
+                _("Neues API-Token, es wird nur jetzt angezeigt: %(token)s") % {"token": raw},
             )

@@ -3,7 +3,7 @@
 from django.contrib.admin.views.decorators import staff_member_required
 from ninja import NinjaAPI
 
-from kc.api import cti
+from kc.api import cti, orders
 
 api = NinjaAPI(
     title="Kundencenter API",
@@ -13,3 +13,4 @@ api = NinjaAPI(
     docs_decorator=staff_member_required,
 )
 api.add_router("/cti", cti.router, tags=["CTI"])
+api.add_router("/auftraege", orders.router, tags=["Außendienst"])

@@ -180,6 +180,32 @@ def queue_email(
     return message
 
 
+@transaction.atomic
+def queue_email_to(
+    *, case: Case, recipient: str, subject: str, text: str, actor: User | None
+) -> Message:
+    """An e-mail about the case to someone else than the customer (e.g. an order to the
+    field service), sent through the same outbox: retried, never lost, on the case's
+    timeline."""
+    if not recipient.strip():
+        raise field_error(
+            "recipient", _("Es ist keine Empfängeradresse eingerichtet."), "no_recipient"
+        )
+    message = add_message(
+        case,
+        Message.Kind.EMAIL_OUT,
+        actor,
+        subject=f"{subject} [{case.number}]"[:250],
+        body_text=text.strip(),
+        recipients=recipient.strip().lower(),
+        delivery=Message.Delivery.QUEUED,
+        automatic=actor is None,
+        message_id=new_message_id(case),
+    )
+    signals.email_queued.send(sender=Message, message_id=message.pk)
+    return message
+
+
 def new_message_id(case: Case) -> str:
     return f"<{case.number}.{uuid.uuid4().hex[:16]}@{settings.KC_MAIL_DOMAIN}>"
 

@@ -1,0 +1,65 @@
+"""The field service's API: bearer token with the orders scope, open orders, confirmation."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from kc.api.services import issue_api_token
+from kc.cases.tests.factories import QueueFactory
+from kc.disconnection import chain
+from kc.disconnection.models import DisconnectionCase, FieldOrder
+from kc.disconnection.tests.factories import claim, household_contract
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order() -> FieldOrder:
+    QueueFactory(is_default=True)
+    contract = household_contract()
+    for day in (datetime.date(2026, 9, 15), datetime.date(2026, 10, 15)):
+        claim(contract, "150.00", day)
+    case = chain.threaten(contract, on=datetime.date(2026, 11, 20))
+    case = chain.announce(case, on=datetime.date(2026, 11, 21))
+    assert case.planned_on is not None
+    return chain.order_disconnection(case, on=case.planned_on)
+
+
+def bearer(scopes: list[str]) -> dict[str, str]:
+    _, raw = issue_api_token(name=f"Netz {scopes}", scopes=scopes, actor=None)
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def test_without_a_valid_token_or_scope_nothing_is_shown(client: Client, order: FieldOrder) -> None:
+    assert client.get("/api/v1/auftraege/").status_code == 401
+    assert (
+        client.get("/api/v1/auftraege/", headers={"Authorization": "Bearer falsch"}).status_code
+        == 401
+    )
+    assert client.get("/api/v1/auftraege/", headers=bearer(["cti"])).status_code == 401
+
+
+def test_open_orders_and_confirmation(client: Client, order: FieldOrder) -> None:
+    headers = bearer(["orders"])
+    listed = client.get("/api/v1/auftraege/", headers=headers).json()
+    assert [o["number"] for o in listed] == [order.number]
+    assert listed[0]["kind"] == "disconnect" and listed[0]["market_location"]
+    url = f"/api/v1/auftraege/{order.number}/bestaetigung"
+    body = {"executed_at": timezone.now().isoformat(), "done": True, "meter_reading": "4711.5"}
+    answer = client.post(url, body, content_type="application/json", headers=headers)
+    assert answer.status_code == 200 and answer.json()["status"] == "done"
+    again = client.post(url, body, content_type="application/json", headers=headers)
+    assert again.status_code == 200 and again.json()["status"] == "done"
+    assert DisconnectionCase.objects.get().status == DisconnectionCase.Status.DISCONNECTED
+    assert client.get("/api/v1/auftraege/", headers=headers).json() == []
+    missing = client.post(
+        "/api/v1/auftraege/AU99999999/bestaetigung",
+        body,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert missing.status_code == 404
+    bad = client.post(url, {"done": True}, content_type="application/json", headers=headers)
+    assert bad.status_code == 422

@@ -1,0 +1,219 @@
+"""Proofs of payment (Zahlbelege) from the portal, e-mail and the window.
+
+An upload is checked by its content (type, size, image sanity), stored without metadata (EXIF
+and GPS of phone photos are gone), scanned by clamd, read by OCR, and matched: the amount
+against what reconnection needs, the account and invoice numbers against the customer. The
+result is a proposal; an agent confirms it with one action (or it goes through by itself when
+the bank payment is already booked). Whatever cannot be read goes to a person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kc.cases import services as case_services
+from kc.cases.models import Case, Message
+from kc.core import audit, clamd
+from kc.core.enqueue import enqueue_with_transaction
+from kc.core.models import User
+from kc.core.money import format_eur, from_cents
+from kc.customers.models import ContractAccount
+from kc.disconnection import receipts, reconnection
+from kc.disconnection.chain import ChainError, log_event
+from kc.disconnection.models import DisconnectionCase, PaymentProof
+
+Proof = PaymentProof.Status
+
+
+def open_case_of(account: ContractAccount) -> DisconnectionCase | None:
+    return (
+        DisconnectionCase.objects.filter(account=account, status__in=DisconnectionCase.OPEN)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def receive(
+    *,
+    account: ContractAccount,
+    data: bytes,
+    source: str,
+    actor: User | None = None,
+) -> PaymentProof:
+    """Take a proof in; checking, reading and matching follow in the background."""
+    try:
+        prepared = receipts.prepare_upload(data)
+    except receipts.ProofRejected as error:
+        raise ValidationError({"file": str(error)}) from error
+    case = open_case_of(account)
+    extension = "pdf" if prepared.kind == "pdf" else prepared.content_type.split("/")[-1]
+    proof = PaymentProof(
+        account=account,
+        case=case,
+        source=source,
+        content_type=prepared.content_type,
+        sha256=hashlib.sha256(prepared.data).hexdigest(),
+        ocr_text=prepared.text,
+    )
+    proof.file.save(f"zahlbeleg.{extension}", ContentFile(prepared.data), save=False)
+    proof.save()
+    if case is not None and case.proof_received_at is None:
+        case.proof_received_at = proof.received_at
+        case.save(update_fields=["proof_received_at"])
+        log_event(
+            case,
+            "proof",
+            _("Zahlbeleg eingegangen ({source}).").format(source=proof.get_source_display()),
+            actor,
+        )
+    audit.record(actor=actor, action=audit.Action.CREATE, obj=proof, partner_id=account.partner_id)
+    from kc.disconnection.tasks import check_proof
+
+    enqueue_with_transaction(check_proof, proof.pk)
+    return proof
+
+
+def check(proof_id: int) -> str:
+    """Scan, read and match one proof; returns its status afterwards. clamd being down
+    leaves it received (the sweep tries again)."""
+    proof = PaymentProof.objects.select_related("account", "case").get(pk=proof_id)
+    if proof.status != Proof.RECEIVED:
+        return proof.status
+    with proof.file.open("rb") as stream:
+        data = stream.read()
+    if proof.scan == "pending":
+        options: dict[str, Any] = settings.KC_CLAMD
+        verdict = clamd.scan_bytes(
+            data, host=options["host"], port=options["port"], timeout=options["timeout"]
+        )
+        proof.scan = "clean" if verdict.clean else "infected"
+        proof.save(update_fields=["scan"])
+        if not verdict.clean:
+            proof.file.delete(save=False)
+            _decide(
+                proof,
+                Proof.REJECTED,
+                _("Schadsoftware gefunden: {sig}").format(sig=verdict.signature),
+            )
+            return proof.status
+    text = proof.ocr_text
+    if not text and proof.content_type.startswith("image/"):
+        try:
+            text = receipts.ocr(data).text
+        except receipts.OcrUnavailable:
+            _decide(
+                proof, Proof.UNREADABLE, _("Texterkennung nicht verfügbar: bitte von Hand prüfen.")
+            )
+            return proof.status
+    facts = receipts.read_receipt(text)
+    return match(proof, text, facts)
+
+
+@transaction.atomic
+def match(proof: PaymentProof, text: str, facts: receipts.ReceiptFacts) -> str:
+    proof = (
+        PaymentProof.objects.select_for_update().select_related("account", "case").get(pk=proof.pk)
+    )
+    proof.ocr_text = text[:20_000]
+    proof.amount = from_cents(facts.amount_cents) if facts.amount_cents is not None else None
+    proof.paid_on = facts.date
+    proof.payer_iban = facts.payer_iban or ""
+    proof.reference = (facts.reference or "")[:300]
+    case = proof.case
+    proof.needed = reconnection.needed(case) if case is not None else None
+    others = [n for n in facts.account_numbers if n != proof.account.number]
+    if others and proof.account.number not in facts.account_numbers:
+        status, note = (
+            Proof.MISMATCH,
+            _("Der Beleg nennt ein anderes Vertragskonto ({numbers}).").format(
+                numbers=", ".join(others)
+            ),
+        )
+    elif proof.amount is None or facts.confidence == "none":
+        status, note = Proof.UNREADABLE, _("Betrag nicht lesbar: bitte von Hand prüfen.")
+    elif proof.needed is not None and proof.amount < proof.needed:
+        status, note = (
+            Proof.PARTIAL,
+            _("Beleg über {amount}, nötig sind {needed}.").format(
+                amount=format_eur(proof.amount), needed=format_eur(proof.needed)
+            ),
+        )
+    else:
+        status, note = (
+            Proof.COVERS,
+            _("Beleg über {amount} deckt den nötigen Betrag.").format(
+                amount=format_eur(proof.amount)
+            ),
+        )
+    proof.save(update_fields=["ocr_text", "amount", "paid_on", "payer_iban", "reference", "needed"])
+    _decide(proof, status, note, final=False)
+    if (
+        case is not None
+        and case.status == DisconnectionCase.Status.DISCONNECTED
+        and proof.needed is not None
+        and proof.needed <= 0
+    ):
+        # The bank payment is already booked: no one needs to look at the receipt.
+        reconnection.order_reconnection(case, actor=None, proof=proof)
+    return proof.status
+
+
+def _decide(
+    proof: PaymentProof, status: str, note: str, *, final: bool = True, actor: User | None = None
+) -> None:
+    proof.status, proof.note = status, note[:300]
+    fields = ["status", "note"]
+    if final:
+        proof.decided_at, proof.decided_by = timezone.now(), actor
+        fields += ["decided_at", "decided_by"]
+    proof.save(update_fields=fields)
+    case = proof.case
+    if case is not None and case.case_number:
+        work_case = Case.objects.filter(number=case.case_number).first()
+        if work_case is not None:
+            case_services.add_message(
+                work_case,
+                Message.Kind.NOTE,
+                actor,
+                body_text=_("Zahlbeleg ({source}): {status}. {note}").format(
+                    source=proof.get_source_display(), status=proof.get_status_display(), note=note
+                ),
+            )
+
+
+@transaction.atomic
+def accept(proof: PaymentProof, *, actor: User, reason: str = "") -> PaymentProof:
+    """One action: the agent accepts the proof and the reconnection order goes out. A proof
+    that does not cover what is needed is accepted only with a reason."""
+    proof = PaymentProof.objects.select_for_update().select_related("case").get(pk=proof.pk)
+    if proof.status in (Proof.ACCEPTED, Proof.REJECTED):
+        raise ChainError(_("Über diesen Beleg ist bereits entschieden."))
+    if proof.case is None:
+        raise ChainError(_("Zu diesem Beleg gibt es keinen Sperrvorgang."))
+    reconnection.order_reconnection(proof.case, actor=actor, reason=reason, proof=proof)
+    proof.refresh_from_db()
+    return proof
+
+
+@transaction.atomic
+def reject(proof: PaymentProof, *, actor: User, reason: str) -> PaymentProof:
+    if not reason.strip():
+        raise ChainError(_("Bitte den Grund angeben."))
+    proof = PaymentProof.objects.select_for_update().select_related("case").get(pk=proof.pk)
+    _decide(proof, Proof.REJECTED, reason.strip(), actor=actor)
+    return proof
+
+
+def pending_ids(limit: int = 100) -> list[int]:
+    return list(
+        PaymentProof.objects.filter(status=Proof.RECEIVED).values_list("pk", flat=True)[:limit]
+    )
