@@ -15,6 +15,7 @@ from kc.channels.email.ingest import configured_mailbox, ingest_mailbox, own_add
 from kc.channels.email.letters import send_letter_delivery
 from kc.channels.email.outbox import send_queued_email
 from kc.core import clamd
+from kc.disconnection import proofs
 from kc.letters import outbox as letter_outbox
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,10 @@ def _scan(attachment_id: int) -> str:
         # clamd answered with an error (e.g. out of memory): the sweep tries again.
         case_attachments.record_scan_failure(attachment, f"clamd: {exc}")
         return attachment.scan
-    case_attachments.record_scan(attachment, verdict)
+    if case_attachments.record_scan(attachment, verdict) and verdict.clean:
+        # A customer whose supply is cut off or about to be sends a receipt: it becomes a
+        # proof of payment on the disconnection case (read and matched like one from the window).
+        proofs.receive_attachment(attachment, data)
     return attachment.scan
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kc.cases import services as case_services
-from kc.cases.models import Case, Message
+from kc.cases.models import Attachment, Case, Message
 from kc.core import audit, clamd
 from kc.core.enqueue import enqueue_with_transaction
 from kc.core.models import User
@@ -41,6 +41,30 @@ def open_case_of(account: ContractAccount) -> DisconnectionCase | None:
     )
 
 
+PROOF_TYPES = ("image/", "application/pdf")
+
+
+def receive_attachment(attachment: Attachment, data: bytes) -> PaymentProof | None:
+    """A clean e-mail attachment (image or PDF) of a customer with a running disconnection
+    case is taken as a proof of payment; anything else is left alone."""
+    partner = attachment.message.case.partner
+    if partner is None or not attachment.content_type.startswith(PROOF_TYPES):
+        return None
+    case = (
+        DisconnectionCase.objects.filter(
+            account__partner=partner, status__in=DisconnectionCase.OPEN
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if case is None:
+        return None
+    try:
+        return receive(account=case.account, data=data, source="email", scanned=True)
+    except ValidationError:
+        return None  # not a usable image or PDF: the attachment stays on the case as it is
+
+
 @transaction.atomic
 def receive(
     *,
@@ -48,8 +72,10 @@ def receive(
     data: bytes,
     source: str,
     actor: User | None = None,
+    scanned: bool = False,
 ) -> PaymentProof:
-    """Take a proof in; checking, reading and matching follow in the background."""
+    """Take a proof in; checking, reading and matching follow in the background. `scanned`:
+    clamd has already passed these bytes (an e-mail attachment)."""
     try:
         prepared = receipts.prepare_upload(data)
     except receipts.ProofRejected as error:
@@ -63,6 +89,7 @@ def receive(
         content_type=prepared.content_type,
         sha256=hashlib.sha256(prepared.data).hexdigest(),
         ocr_text=prepared.text,
+        scan="clean" if scanned else "pending",
     )
     proof.file.save(f"zahlbeleg.{extension}", ContentFile(prepared.data), save=False)
     proof.save()

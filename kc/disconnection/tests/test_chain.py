@@ -233,3 +233,35 @@ def test_a_receipt_for_another_customer_or_too_small_is_not_taken() -> None:
     assert proof_with(50000, ["400000000999"]) == PaymentProof.Status.MISMATCH
     assert proof_with(10000, [account.number]) == PaymentProof.Status.PARTIAL
     assert proof_with(None, []) == PaymentProof.Status.UNREADABLE
+
+
+def test_an_image_mailed_by_a_customer_in_the_chain_becomes_a_proof() -> None:
+    from django.core.files.base import ContentFile
+
+    from kc.cases.models import Attachment
+    from kc.cases.tests.factories import CaseFactory
+    from kc.disconnection.tests.receipt_images import transfer_receipt
+
+    contract = overdue_contract()
+    chain.threaten(contract, on=datetime.date(2026, 11, 20))
+    mail_case = CaseFactory(partner=contract.account.partner)
+    message = Message.objects.create(
+        case=mail_case, kind=Message.Kind.EMAIL_IN, body_text="Beleg", created_at=timezone.now()
+    )
+    data = transfer_receipt(amount="302,00")
+
+    def attachment(content_type: str) -> Attachment:
+        return Attachment.objects.create(
+            message=message,
+            file=ContentFile(data, name="beleg.png"),
+            filename="beleg.png",
+            content_type=content_type,
+            size=len(data),
+            sha256="x",
+            scan=Attachment.Scan.CLEAN,
+        )
+
+    proof = proofs.receive_attachment(attachment("image/png"), data)
+    assert proof is not None and proof.source == "email" and proof.scan == "clean"
+    assert proof.case == DisconnectionCase.objects.get()
+    assert proofs.receive_attachment(attachment("text/plain"), b"hallo") is None
