@@ -532,11 +532,27 @@ def stop(case: DisconnectionCase, *, reason: str, actor: User) -> DisconnectionC
     if not reason.strip():
         raise ChainError(_("Bitte den Grund angeben."))
     if case.status == Status.ORDERED:
-        FieldOrder.objects.filter(case=case, status=FieldOrder.Status.SENT).update(
-            status=FieldOrder.Status.CANCELLED
-        )
+        _cancel_orders(case, reason.strip(), actor)
     _stop(case, reason.strip(), actor)
     return case
+
+
+def _cancel_orders(case: DisconnectionCase, reason: str, actor: User | None) -> None:
+    """Orders already sent are withdrawn, and the field service is told at once."""
+    work_case = Case.objects.get(number=case.case_number)
+    for order in FieldOrder.objects.filter(case=case, status=FieldOrder.Status.SENT):
+        order.status = FieldOrder.Status.CANCELLED
+        order.save(update_fields=["status"])
+        case_services.queue_email_to(
+            case=work_case,
+            recipient=settings.KC_FIELD_SERVICE_EMAIL,
+            subject=f"STORNO {order.get_kind_display()} {order.number}",
+            text=f"Auftrag {order.number} ist storniert und nicht auszuführen.\nGrund: {reason}",
+            actor=actor,
+        )
+        log_event(
+            case, "order_cancelled", _("Auftrag {n} storniert.").format(n=order.number), actor
+        )
 
 
 def stop_below_threshold(case: DisconnectionCase, reason: str) -> None:

@@ -265,3 +265,16 @@ def test_an_image_mailed_by_a_customer_in_the_chain_becomes_a_proof() -> None:
     assert proof is not None and proof.source == "email" and proof.scan == "clean"
     assert proof.case == DisconnectionCase.objects.get()
     assert proofs.receive_attachment(attachment("text/plain"), b"hallo") is None
+
+
+def test_stopping_after_the_order_withdraws_it_from_the_field_service(agent) -> None:  # type: ignore[no-untyped-def]
+    contract = overdue_contract()
+    case = chain.threaten(contract, on=datetime.date(2026, 11, 20))
+    case = chain.announce(case, on=datetime.date(2026, 11, 21))
+    assert case.planned_on is not None
+    order = chain.order_disconnection(case, on=case.planned_on)
+    chain.stop(case, reason="Schwangerschaft, ärztliches Attest", actor=agent)
+    order.refresh_from_db()
+    assert order.status == FieldOrder.Status.CANCELLED
+    cancel = Message.objects.filter(kind=Message.Kind.EMAIL_OUT, subject__startswith="STORNO")
+    assert cancel.count() == 1 and order.number in cancel.get().body_text
