@@ -25,7 +25,16 @@ from django.utils.translation import gettext as _
 from kc.billing import rating
 from kc.billing.models import BillingDocument, BillingLine, BillingRun, BillingRunItem
 from kc.billing.tariff_prices import price_periods
-from kc.supply.models import Contract, ContractTariff, MeterReading, PriceSheet, Register, Tariff
+from kc.supply.models import (
+    Contract,
+    ContractTariff,
+    Division,
+    MeterReading,
+    PriceSheet,
+    Register,
+    Tariff,
+    Unit,
+)
 
 END_REASONS = (MeterReading.Reason.PERIODIC, MeterReading.Reason.MOVE_OUT)
 # §40b EnWG: a billing period is at most one year.
@@ -180,6 +189,16 @@ def _input(
     division: str, plan: PeriodPlan, prices: tuple[rating.PricePeriod, ...]
 ) -> rating.RatingInput:
     consumption = plan.consumption
+    if division == Division.GAS and plan.unit == Unit.CUBIC_METRE:
+        # Gas is priced per kWh: m³ need the grid operator's calorific value and the
+        # Zustandszahl (DVGW G 685), which are not kept here yet. Refuse rather than bill m³
+        # at a kWh price.
+        raise BillingError(
+            _(
+                "Der Gaszähler zählt m³: für die Umrechnung in kWh fehlen Brennwert und "
+                "Zustandszahl. Bitte von Hand abrechnen."
+            )
+        )
     if consumption < 0:
         raise BillingError(
             _(
