@@ -14,5 +14,6 @@ urlpatterns = [
     path("briefe/", include("kc.letters.urls")),
     path("abrechnung/", include("kc.billing.urls")),
     path("zahlungen/", include("kc.payments.urls")),
+    path("sperrung/", include("kc.disconnection.urls")),
     path("", include("kc.desk.urls")),
 ]

@@ -68,6 +68,15 @@ _PAYMENT_FILES = [
     "payments.view_bankimport",
 ]
 
+# Disconnection (kc.disconnection): the disconnection document, its list and the reconnection
+# dashboard (view); agreement, stop, reconnection without cover, decide on a proof (change).
+_WORK_DISCONNECTION = [
+    "disconnection.view_disconnectioncase",
+    "disconnection.change_disconnectioncase",
+]
+# Proofs of payment: take one in at the window (add) and look at the stored file (view).
+_TAKE_PROOFS = ["disconnection.add_paymentproof", "disconnection.view_paymentproof"]
+
 AGENT = "agent"
 CUSTOMER_CENTER = "customer_center"
 TEAM_LEAD = "team_lead"
@@ -94,7 +103,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _BILLING_REQUESTS
     + _VIEW_PAYMENTS
     + _WORK_MANDATES
-    + _CLEAR_PAYMENTS,
+    + _CLEAR_PAYMENTS
+    + _WORK_DISCONNECTION
+    + _TAKE_PROOFS,
     # On-site staff check receipts and hand over letters; they do not edit master data.
     CUSTOMER_CENTER: [
         "customers.view_businesspartner",
@@ -105,6 +116,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "letters.view_letter",
         *_PRINT_ROOM,
         *_VIEW_PAYMENTS,  # balance and mandate at the counter; changes go through agents
+        *_TAKE_PROOFS,  # the receipt held to the window; agents decide on it
     ],
     TEAM_LEAD: _VIEW_CUSTOMER
     + _CHANGE_CUSTOMER
@@ -117,6 +129,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _WORK_MANDATES
     + _CLEAR_PAYMENTS
     + _PAYMENT_FILES
+    + _WORK_DISCONNECTION
+    + _TAKE_PROOFS
     + ["core.view_team", "core.view_user", "cases.add_textmodule", "cases.change_textmodule"],
     ENERGY_ADVISOR: _VIEW_CUSTOMER + _WORK_CASES + _WORK_LETTERS,
     FUNDING_CLERK: _VIEW_CUSTOMER + _WORK_CASES + _WRITE_LETTERS,

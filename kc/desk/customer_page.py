@@ -10,6 +10,8 @@ from kc.billing.models import BillingDocument
 from kc.cases.models import Case
 from kc.cases.selectors import cases_of_partner
 from kc.customers.models import BusinessPartner, ContractAccount, PostalAddress
+from kc.disconnection.models import DisconnectionCase
+from kc.disconnection.selectors import open_cases_of_accounts
 from kc.letters.models import Letter
 from kc.letters.selectors import letters_for_partner
 from kc.payments.selectors import AccountPayments, account_payments, with_payments
@@ -30,6 +32,7 @@ class AccountView:
     account: ContractAccount
     contracts: list[ContractView] = field(default_factory=list)
     payments: AccountPayments | None = None
+    disconnections: list[DisconnectionCase] = field(default_factory=list)  # open ones
 
 
 @dataclass
@@ -69,11 +72,15 @@ def load_customer_overview(partner_id: int) -> CustomerOverview:
         .order_by("-end_date", "division", "number")
     )
     # Balance, open items and active mandate of every account: two queries in all.
-    accounts = with_payments(
-        ContractAccount.objects.filter(partner=partner)
-        .prefetch_related(Prefetch("contracts", queryset=contracts))
-        .order_by("number")
+    accounts = list(
+        with_payments(
+            ContractAccount.objects.filter(partner=partner)
+            .prefetch_related(Prefetch("contracts", queryset=contracts))
+            .order_by("number")
+        )
     )
+    # Open disconnection cases of every account: one query in all.
+    disconnections = open_cases_of_accounts(accounts)
     today = timezone.localdate()
     return CustomerOverview(
         partner=partner,
@@ -90,6 +97,7 @@ def load_customer_overview(partner_id: int) -> CustomerOverview:
                     for c in account.contracts.all()
                 ],
                 payments=account_payments(account, today=today),
+                disconnections=disconnections[account.pk],
             )
             for account in accounts
         ],
