@@ -78,7 +78,12 @@ class ProofUploadForm(forms.Form):
         label=_("Zahlbeleg fotografieren oder Datei wählen"),
         help_text=_("Foto (JPEG, PNG, WebP) oder PDF, höchstens 10 MB"),
         widget=forms.FileInput(
-            attrs={"accept": "image/*,application/pdf", "capture": "environment"}
+            attrs={
+                "accept": "image/*,application/pdf",
+                "capture": "environment",
+                # Phones draw a file input wider than 360 px; kc.css has no rule for it yet.
+                "style": "width: 100%; min-width: 0; box-sizing: border-box",
+            }
         ),
         error_messages={
             "required": _("Bitte ein Foto des Belegs aufnehmen oder eine Datei wählen.")
