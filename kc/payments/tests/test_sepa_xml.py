@@ -1,6 +1,7 @@
 """The SEPA writer: every file a test writes is checked against the ISO schema."""
 
 import io
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from kc.payments.sepa_xml import (
     DebitGroup,
     Debtor,
     DirectDebit,
+    SchemaError,
     SepaFileError,
+    StreamValidator,
     TransferGroup,
     format_cents,
     sepa_text,
@@ -481,3 +484,191 @@ def test_module_imports_without_django() -> None:
         [sys.executable, "-c", code], cwd=root, env={"PYTHONPATH": str(root)}, check=False
     )
     assert result.returncode == 0
+
+
+# --- in-stream validation and the fast paths ------------------------------------------------
+
+
+def valid_bytes(debits: int = 3) -> bytes:
+    out = io.BytesIO()
+    write_direct_debits(
+        out,
+        message_id="KC-20260105-1",
+        created_at=CREATED,
+        initiating_party="Stadtwerke",
+        creditor=CREDITOR,
+        groups=[group([debit(n) for n in range(1, debits + 1)])],
+    )
+    return out.getvalue()
+
+
+def stream_check(data: bytes, block: int = 7) -> bytes:
+    """`data` written through a StreamValidator in small pieces; the bytes that reached out."""
+    out = io.BytesIO()
+    with StreamValidator(out, "pain.008.001.08") as checked:  # type: ignore[arg-type]
+        for start in range(0, len(data), block):
+            checked.write(data[start : start + block])
+    return out.getvalue()
+
+
+def test_fast_check_is_in_use() -> None:
+    """The installed lxml still reports schema errors of a target parser (see _Check)."""
+    assert sepa_xml._fast_check_works()
+
+
+def test_write_with_validate_checks_in_stream(tmp_path: Path) -> None:
+    path = tmp_path / "debits.xml"
+    with open(path, "wb") as out:
+        summary = write_direct_debits(
+            out,
+            message_id="KC-20260105-1",
+            created_at=CREATED,
+            initiating_party="Stadtwerke",
+            creditor=CREDITOR,
+            groups=[group([debit(n) for n in range(1, 4)])],
+            validate=True,
+        )
+    assert summary.count == 3
+    assert path.read_bytes() == valid_bytes()
+    validate_file(path, "pain.008.001.08")
+
+
+def test_stream_validator_passes_bytes_through_unchanged() -> None:
+    data = valid_bytes(50)
+    assert stream_check(data) == data
+    assert stream_check(data, block=1 << 20) == data
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["target parser", "event parser"])
+@pytest.mark.parametrize(
+    "cut",
+    [
+        lambda data: data[:-1],
+        lambda data: data[: data.rindex(b"</PmtInf>")],
+        lambda data: data[: data.index(b"</DrctDbtTxInf>\n") + 16],
+        lambda data: data[: len(data) // 2],
+        lambda data: data[:40],
+        lambda data: b"",
+        lambda data: data.replace(b">42.00<", b">42,00<", 1),
+        lambda data: data.replace(b"<SeqTp>RCUR", b"<SeqTp>RCR", 1),
+        lambda data: data.replace(b"<MsgId>", b"<X>1</X><MsgId>", 1),
+        lambda data: data + b"<Document/>",
+        lambda data: data.replace(b"pain.008.001.08", b"pain.008.001.02"),
+    ],
+    ids=[
+        "last byte",
+        "before the last PmtInf end",
+        "after a transaction",
+        "half",
+        "declaration only",
+        "empty",
+        "comma",
+        "sequence",
+        "unknown element",
+        "second root",
+        "other namespace",
+    ],
+)
+def test_truncated_or_invalid_bytes_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, cut: Any
+) -> None:
+    monkeypatch.setattr(sepa_xml, "_FAST_CHECK", [fast])
+    data = cut(valid_bytes(20))
+    with pytest.raises(SchemaError, match=r"Schema pain\.008\.001\.08"):
+        stream_check(data)
+    path = tmp_path / "bad.xml"
+    path.write_bytes(data)
+    with pytest.raises(SepaFileError):
+        validate_file(path, "pain.008.001.08")
+    # Nothing carried over: the same checks pass a good file afterwards.
+    stream_check(valid_bytes(2))
+    path.write_bytes(valid_bytes(2))
+    validate_file(path, "pain.008.001.08")
+
+
+def test_stream_refusal_in_a_big_file_names_the_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sepa_xml, "_FEED_BYTES", 4096)
+    data = valid_bytes(200).replace(b">E2E-150<", b">E2E-150</EndToEndId><X/><EndToEndId>E<")
+    with pytest.raises(SchemaError, match=r"gemeldet nach [0-9.]+ Bytes.*X': This element"):
+        stream_check(data, block=1000)
+
+
+def test_writer_error_inside_the_validator_propagates() -> None:
+    before = threading.active_count()
+    with pytest.raises(SepaFileError, match="angekündigt"):
+        write_direct_debits(
+            io.BytesIO(),
+            message_id="M-1",
+            created_at=CREATED,
+            initiating_party="SW",
+            creditor=CREDITOR,
+            groups=[group([debit(1)], count=2, total=8_400)],
+            validate=True,
+        )
+    assert threading.active_count() == before
+
+
+def test_credit_transfers_with_validate() -> None:
+    out = io.BytesIO()
+    write_credit_transfers(
+        out,
+        message_id="KC-PAY-1",
+        created_at=CREATED,
+        initiating_party="SW",
+        debtor=Debtor("SW", IBAN_A, ""),
+        groups=[
+            TransferGroup(
+                "T-1",
+                date(2026, 2, 2),
+                1,
+                100,
+                lambda: iter([CreditTransfer("RF-1", 100, "Ana", IBAN_B, "", "")]),
+            )
+        ],
+        validate=True,
+    )
+    assert b"<CdtTrfTxInf>" in out.getvalue()
+
+
+@pytest.mark.parametrize(("sequence", "instrument"), [("RCR", "CORE"), ("RCUR", "COR</Cd>")])
+def test_unknown_sequence_or_instrument_is_refused(sequence: str, instrument: str) -> None:
+    with pytest.raises(SepaFileError, match="gibt es nicht"):
+        write_direct_debits(
+            io.BytesIO(),
+            message_id="M-1",
+            created_at=CREATED,
+            initiating_party="SW",
+            creditor=CREDITOR,
+            groups=[group([debit(1)], sequence=sequence, instrument=instrument)],
+        )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.text(alphabet=sepa_xml.SEPA_CHARS + "äé€<&\n", max_size=40)
+    | st.sampled_from(["/", "//", " ", "a/", "/a", "a//b", "a b", "a ", " a", "a" * 35, "a" * 36])
+)
+def test_fast_id_check_agrees_with_sepa_id_problem(value: str) -> None:
+    fast = sepa_xml._ID(value) is not None and "//" not in value
+    assert fast == (sepa_xml.sepa_id_problem(value) is None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=200))
+def test_written_texts_need_no_escaping(text: str) -> None:
+    cleaned = sepa_text(text, 140)
+    assert not set(cleaned) & set('<>&"\r\n\t')
+    assert cleaned.isascii()
+
+
+def test_write_validated_refuses_an_invalid_file_with_line_numbers(tmp_path: Path) -> None:
+    from kc.payments.files import FileError, write_validated
+
+    out = tmp_path / "ls.xml"
+    data = valid_bytes(3).replace(b">42.00<", b">42,00<", 1)
+    with pytest.raises(FileError, match=r"Schema pain\.008\.001\.08: Zeile [0-9]+"):
+        write_validated(out, "pain.008.001.08", lambda stream: stream.write(data))
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+    sha = write_validated(out, "pain.008.001.08", lambda stream: stream.write(valid_bytes(3)))
+    assert out.read_bytes() == valid_bytes(3) and len(sha) == 64
