@@ -81,8 +81,6 @@ class ProofUploadForm(forms.Form):
             attrs={
                 "accept": "image/*,application/pdf",
                 "capture": "environment",
-                # Phones draw a file input wider than 360 px; kc.css has no rule for it yet.
-                "style": "width: 100%; min-width: 0; box-sizing: border-box",
             }
         ),
         error_messages={

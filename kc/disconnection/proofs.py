@@ -224,6 +224,8 @@ def accept(proof: PaymentProof, *, actor: User, reason: str = "") -> PaymentProo
     proof = PaymentProof.objects.select_for_update().select_related("case").get(pk=proof.pk)
     if proof.status in (Proof.ACCEPTED, Proof.REJECTED):
         raise ChainError(_("Über diesen Beleg ist bereits entschieden."))
+    if proof.scan != "clean":
+        raise ChainError(_("Der Beleg ist noch nicht auf Schadsoftware geprüft."))
     if proof.case is None:
         raise ChainError(_("Zu diesem Beleg gibt es keinen Sperrvorgang."))
     reconnection.order_reconnection(proof.case, actor=actor, reason=reason, proof=proof)
@@ -236,6 +238,8 @@ def reject(proof: PaymentProof, *, actor: User, reason: str) -> PaymentProof:
     if not reason.strip():
         raise ChainError(_("Bitte den Grund angeben."))
     proof = PaymentProof.objects.select_for_update().select_related("case").get(pk=proof.pk)
+    if proof.status in (Proof.ACCEPTED, Proof.REJECTED):
+        raise ChainError(_("Über diesen Beleg ist bereits entschieden."))
     _decide(proof, Proof.REJECTED, reason.strip(), actor=actor)
     return proof
 

@@ -87,6 +87,9 @@ def test_reminders_then_threat_announcement_order_execution_and_reconnection(age
     proof = PaymentProof.objects.create(
         account=account, case=case, source="window", content_type="image/png", sha256="x"
     )
+    with pytest.raises(chain.ChainError, match="Schadsoftware"):
+        proofs.accept(proof, actor=agent)  # not scanned yet
+    PaymentProof.objects.filter(pk=proof.pk).update(scan="clean")
     facts = receipts.ReceiptFacts(
         amount_cents=39700,
         date=datetime.date(2026, 12, 20),
@@ -99,6 +102,8 @@ def test_reminders_then_threat_announcement_order_execution_and_reconnection(age
     )
     assert proofs.match(proof, "Überweisung 397,00 EUR", facts) == PaymentProof.Status.COVERS
     proofs.accept(proof, actor=agent)
+    with pytest.raises(chain.ChainError, match="bereits entschieden"):
+        proofs.reject(proof, actor=agent, reason="doch nicht")
     case.refresh_from_db()
     assert case.status == Status.RECONNECTION_ORDERED
     reconnect = FieldOrder.objects.get(case=case, kind=FieldOrder.Kind.RECONNECT)
