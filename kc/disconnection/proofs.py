@@ -29,6 +29,7 @@ from kc.customers.models import ContractAccount
 from kc.disconnection import receipts, reconnection
 from kc.disconnection.chain import ChainError, log_event
 from kc.disconnection.models import DisconnectionCase, PaymentProof
+from kc.payments.models import Creditor
 
 Proof = PaymentProof.Status
 
@@ -132,17 +133,32 @@ def check(proof_id: int) -> str:
                 _("Schadsoftware gefunden: {sig}").format(sig=verdict.signature),
             )
             return proof.status
-    text = proof.ocr_text
-    if not text and proof.content_type.startswith("image/"):
-        try:
-            text = receipts.ocr(data).text
-        except receipts.OcrUnavailable:
-            _decide(
-                proof, Proof.UNREADABLE, _("Texterkennung nicht verfügbar: bitte von Hand prüfen.")
-            )
-            return proof.status
-    facts = receipts.read_receipt(text)
-    return match(proof, text, facts)
+    is_pdf = proof.content_type == "application/pdf"
+    prepared = receipts.PreparedProof(
+        kind="pdf" if is_pdf else "image",
+        content_type=proof.content_type,
+        data=data,
+        text=proof.ocr_text,
+        width=0,
+        height=0,
+        needs_ocr_of_pdf=is_pdf and not proof.ocr_text,
+    )
+    try:
+        reading = receipts.read_proof(prepared, own_ibans=_own_ibans())
+    except (receipts.OcrUnavailable, receipts.OcrError) as error:
+        _decide(
+            proof,
+            Proof.UNREADABLE,
+            _("Texterkennung fehlgeschlagen ({error}): bitte von Hand prüfen.").format(error=error),
+        )
+        return proof.status
+    text = reading.ocr.text if reading.ocr is not None else proof.ocr_text
+    return match(proof, text, reading.facts)
+
+
+def _own_ibans() -> list[str]:
+    """The utility's accounts: an IBAN on the receipt that is ours is never the payer's."""
+    return list(Creditor.objects.values_list("iban", flat=True))
 
 
 @transaction.atomic

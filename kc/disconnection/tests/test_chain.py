@@ -283,3 +283,32 @@ def test_stopping_after_the_order_withdraws_it_from_the_field_service(agent) -> 
     assert order.status == FieldOrder.Status.CANCELLED
     cancel = Message.objects.filter(kind=Message.Kind.EMAIL_OUT, subject__startswith="STORNO")
     assert cancel.count() == 1 and order.number in cancel.get().body_text
+
+
+@pytest.mark.tesseract
+def test_a_photographed_receipt_is_read_and_a_booked_payment_reconnects_at_once(
+    tesseract: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The automatic path end to end with the real OCR (clamd is tested with its own marker)."""
+    from kc.core import clamd
+    from kc.disconnection.tests.receipt_images import transfer_receipt
+
+    monkeypatch.setattr(clamd, "scan_bytes", lambda data, **_: clamd.ScanVerdict(True, None))
+    contract = overdue_contract()
+    account = contract.account
+    case = chain.threaten(contract, on=datetime.date(2026, 11, 20))
+    case = chain.announce(case, on=datetime.date(2026, 11, 21))
+    assert case.planned_on is not None
+    order = chain.order_disconnection(case, on=case.planned_on)
+    chain.confirm_order(order, executed_at=timezone.now())
+    pay(contract, "397.00", "bank:paid-before-the-photo")
+    image = transfer_receipt(
+        amount="397,00", reference=f"Vertragskonto {account.number}", photo=True
+    )
+    proof = proofs.receive(account=account, data=image, source="window")
+    assert proofs.check(proof.pk) == PaymentProof.Status.ACCEPTED
+    proof.refresh_from_db()
+    assert proof.amount == D("397.00") and account.number in proof.ocr_text.replace(" ", "")
+    case.refresh_from_db()
+    assert case.status == Status.RECONNECTION_ORDERED
+    assert reconnection.lead_time(case) is not None

@@ -8,14 +8,11 @@ skipped. Everything else is pure and runs everywhere.
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import struct
-import subprocess
 import zipfile
 import zlib
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -24,25 +21,7 @@ from kc.disconnection import receipts
 from kc.disconnection.receipts import ProofRejected, prepare_upload, read_receipt
 from kc.disconnection.tests import receipt_images as images
 
-ROOT = Path(__file__).resolve().parents[3]
-SCRIPT = ROOT / "scripts" / "tesseract.sh"
 OWN = [images.UTILITY_IBAN]
-
-
-def _tesseract_available() -> bool:
-    return shutil.which("tesseract") is not None
-
-
-@pytest.fixture(scope="session")
-def tesseract() -> None:
-    if os.geteuid() != 0 and not _tesseract_available():
-        pytest.skip("Tesseract is not installed and only root can install it")
-    installed = subprocess.run(  # noqa: S603
-        [str(SCRIPT), "install"], capture_output=True, text=True, timeout=900
-    )
-    if installed.returncode != 0:
-        pytest.fail(f"tesseract.sh install failed:\n{installed.stdout}\n{installed.stderr}")
-    receipts._tesseract.cache_clear()
 
 
 def _png(size: tuple[int, int] = (40, 30), mode: str = "RGB", **save: object) -> bytes:
