@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kc.customers.models import ContractAccount
 
@@ -87,7 +88,7 @@ class SepaMandate(models.Model):
         ACTIVE = "active", _("aktiv")
         REVOKED = "revoked", _("widerrufen")
         EXPIRED = "expired", _("verfallen")
-        BLOCKED = "blocked", _("gesperrt")
+        BLOCKED = "blocked", pgettext_lazy("SEPA mandate status", "gesperrt")
 
     class Origin(models.TextChoices):
         PAPER = "paper", _("Papier")

@@ -208,3 +208,18 @@ def test_the_next_plan_follows_and_a_credit_pays_its_first_claims() -> None:
     assert len(open_items) == 10 and open_items[0].open_amount == D("106.30")
     assert ledger.balance(account) == D("-147.70") + 11 * D("127")
     assert Letter.objects.filter(kind="budget_plan", account=account).exists()
+
+
+def test_invoice_run_command_reports_and_is_repeatable() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    account = ContractAccountFactory_transfer()
+    billed(account)
+    out = StringIO()
+    call_command("invoice_run", stdout=out)
+    assert "1 Rechnungen, 0 Fehler" in out.getvalue()
+    out = StringIO()
+    call_command("invoice_run", stdout=out)
+    assert "0 Rechnungen, 0 Fehler" in out.getvalue()
