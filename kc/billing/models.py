@@ -284,9 +284,7 @@ class Invoice(models.Model):
     issue_date = models.DateField(_("Rechnungsdatum"))
     due_date = models.DateField(_("Fällig am"))
     gross_total = models.DecimalField(_("Rechnungsbetrag"), max_digits=12, decimal_places=2)
-    instalments = models.DecimalField(
-        _("Angerechnete Abschläge"), max_digits=12, decimal_places=2
-    )
+    instalments = models.DecimalField(_("Angerechnete Abschläge"), max_digits=12, decimal_places=2)
     result = models.DecimalField(
         _("Ergebnis"),
         max_digits=12,
