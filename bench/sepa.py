@@ -189,7 +189,7 @@ def run_ours(count: int, traced: bool, stream: bool = False) -> dict[str, Any]:
         "count": summary.count,
         "bytes": path.stat().st_size,
         "version": (
-            "kc.payments.sepa_xml, validated while written (validate=True, as write_validated)"
+            "kc.payments.sepa_xml, validated while written (validate=True, second thread)"
             if stream
             else "kc.payments.sepa_xml, written, then validate_file"
         ),
