@@ -41,7 +41,9 @@ queue (task enqueued -> started) and the task itself (started -> finished: clamd
 matching, the reconnection order and its e-mail). Between runs the same cases are put back to
 disconnected (reconnection orders, proofs and tasks deleted). Baselines: the target (120 s p95;
 3 s OCR per receipt) and the bare OCR time (p50 from the OCR part): task p50 / OCR p50 is the
-pipeline's overhead per proof on a free worker, lead p50 / OCR p50 that with the queue. On 2
+pipeline's overhead per proof on a free worker, lead p50 / OCR p50 that with the queue; and,
+as wall clocks depend on what else the machine runs, the workers' CPU seconds per proof
+against the bare OCR's CPU seconds. On 2
 cores the bench process (receive: type check and re-encoding of the image) and clamd share the
 cores with the workers. The scratch database and clamd are removed at the end unless --keep.
 """
@@ -271,8 +273,8 @@ def drop_tasks() -> int:
 # --- OCR ----------------------------------------------------------------------------------
 
 
-def bench_ocr(built: list[Built]) -> list[float]:
-    """receipts.ocr on one core over the prepared uploads; the per-receipt seconds."""
+def bench_ocr(built: list[Built]) -> tuple[list[float], list[float]]:
+    """receipts.ocr on one core over the prepared uploads; per receipt wall and CPU seconds."""
     from kc.disconnection import receipts
 
     everything = os.sched_getaffinity(0)
@@ -316,7 +318,7 @@ def bench_ocr(built: list[Built]) -> list[float]:
         f"{p95 / TARGET_OCR_S:.2f} x the target ({'met' if p95 <= TARGET_OCR_S else 'MISSED'}); "
         f"load average {load:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
-    return times
+    return times, [r[4] for r in rows]
 
 
 def children_cpu() -> float:
@@ -511,8 +513,9 @@ def stats(values: list[float]) -> str:
     )
 
 
-def report(db: str, runs: list[Run], ocr_times: list[float], cases: int) -> None:
-    bare = percentile(ocr_times, 0.5) if ocr_times else float("nan")
+def report(db: str, runs: list[Run], ocr: tuple[list[float], list[float]], cases: int) -> None:
+    bare = percentile(ocr[0], 0.5) if ocr[0] else float("nan")
+    bare_cpu = percentile(ocr[1], 0.5) if ocr[1] else float("nan")
     print(f"== proof -> reconnection order on {db}, {cases} cases per run, bank payment booked")
     for run in runs:
         done = len(run.leads)
@@ -545,7 +548,9 @@ def report(db: str, runs: list[Run], ocr_times: list[float], cases: int) -> None
             )
         print(
             f"  CPU of the workers (tesseract, e-mail tasks, polling included) "
-            f"{run.worker_cpu_s / max(1, done):.2f} s per proof; load average "
+            f"{run.worker_cpu_s / max(1, done):.2f} s per proof = "
+            f"{run.worker_cpu_s / max(1, done) / bare_cpu:.2f} x the bare OCR's CPU (p50 "
+            f"{bare_cpu:.2f} s); load average "
             f"{run.load[0]:.1f} -> {run.load[1]:.1f} on {os.cpu_count()} CPUs"
         )
         if max(run.load) > (os.cpu_count() or 1):
@@ -580,7 +585,7 @@ def run_child(args: argparse.Namespace) -> int:
         print(f"dropped the {dropped} tasks the building enqueued (letters, order e-mails)")
         connection.close()  # no connection across the fork of the render pool
         render_images(built)
-        ocr_times = bench_ocr(built[: args.ocr_receipts])
+        ocr = bench_ocr(built[: args.ocr_receipts])
         with clamd_running():
             for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
                 modes = [("steady", args.interval)] + ([] if args.no_burst else [("burst", 0.0)])
@@ -590,7 +595,7 @@ def run_child(args: argparse.Namespace) -> int:
                     )
                     print(f"running: {label}, {workers} worker(s) ...", flush=True)
                     runs.append(pipeline(built, workers, interval, label))
-        report(db, runs, ocr_times, args.cases)
+        report(db, runs, ocr, args.cases)
     finally:
         if not args.keep:
             drop_database(db)
