@@ -9,6 +9,7 @@ the bank payment is already booked). Whatever cannot be read goes to a person.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,12 +115,21 @@ def receive(
 def check(proof_id: int) -> str:
     """Scan, read and match one proof; returns its status afterwards. clamd being down
     leaves it received (the sweep tries again)."""
+    if scan(proof_id):
+        return read(proof_id)
+    return PaymentProof.objects.get(pk=proof_id).status
+
+
+def scan(proof_id: int) -> bool:
+    """The fast part: clamd, and the reconnection at once when the bank payment is already
+    booked (reading the receipt cannot change that decision, so it need not wait for OCR).
+    True when the proof is clean and still to be read."""
     proof = PaymentProof.objects.select_related("account", "case").get(pk=proof_id)
     if proof.status != Proof.RECEIVED:
-        return proof.status
-    with proof.file.open("rb") as stream:
-        data = stream.read()
+        return False
     if proof.scan == "pending":
+        with proof.file.open("rb") as stream:
+            data = stream.read()
         options: dict[str, Any] = settings.KC_CLAMD
         verdict = clamd.scan_bytes(
             data, host=options["host"], port=options["port"], timeout=options["timeout"]
@@ -132,7 +143,26 @@ def check(proof_id: int) -> str:
                 Proof.REJECTED,
                 _("Schadsoftware gefunden: {sig}").format(sig=verdict.signature),
             )
-            return proof.status
+            return False
+    _reconnect_if_paid(proof.case)
+    return True
+
+
+def _reconnect_if_paid(case: DisconnectionCase | None) -> None:
+    if case is None:
+        return
+    case.refresh_from_db()
+    if case.status == DisconnectionCase.Status.DISCONNECTED and reconnection.needed(case) <= 0:
+        reconnection.order_reconnection(case, actor=None)
+
+
+def read(proof_id: int) -> str:
+    """The slow part: OCR (or the PDF's text), the facts, the match; returns the status."""
+    proof = PaymentProof.objects.select_related("account", "case").get(pk=proof_id)
+    if proof.status != Proof.RECEIVED or proof.scan != "clean":
+        return proof.status
+    with proof.file.open("rb") as stream:
+        data = stream.read()
     is_pdf = proof.content_type == "application/pdf"
     prepared = receipts.PreparedProof(
         kind="pdf" if is_pdf else "image",
@@ -199,14 +229,8 @@ def match(proof: PaymentProof, text: str, facts: receipts.ReceiptFacts) -> str:
         )
     proof.save(update_fields=["ocr_text", "amount", "paid_on", "payer_iban", "reference", "needed"])
     _decide(proof, status, note, final=False)
-    if (
-        case is not None
-        and case.status == DisconnectionCase.Status.DISCONNECTED
-        and proof.needed is not None
-        and proof.needed <= 0
-    ):
-        # The bank payment is already booked: no one needs to look at the receipt.
-        reconnection.order_reconnection(case, actor=None, proof=proof)
+    # Booked meanwhile: the payment decides, the proof keeps what it says.
+    _reconnect_if_paid(case)
     return proof.status
 
 
@@ -261,6 +285,11 @@ def reject(proof: PaymentProof, *, actor: User, reason: str) -> PaymentProof:
 
 
 def pending_ids(limit: int = 100) -> list[int]:
+    """Proofs the sweep takes up: not scanned (clamd was down), or scanned and still unread
+    ten minutes later (the reading task was lost)."""
+    stale = timezone.now() - datetime.timedelta(minutes=10)
     return list(
-        PaymentProof.objects.filter(status=Proof.RECEIVED).values_list("pk", flat=True)[:limit]
+        PaymentProof.objects.filter(status=Proof.RECEIVED)
+        .filter(Q(scan="pending") | Q(received_at__lt=stale))
+        .values_list("pk", flat=True)[:limit]
     )
