@@ -95,7 +95,9 @@ def invoice_account(
     `next_plans`, each contract still supplied gets its new Abschlag plan (§13 StromGVV), and a
     credit from the invoice goes against its first claims (§40c EnWG: within two weeks)."""
     account = (
-        ContractAccount.objects.select_for_update().select_related("partner").get(pk=account.pk)
+        ContractAccount.objects.select_for_update(of=("self",))
+        .select_related("partner")
+        .get(pk=account.pk)
     )
     bills = list(documents) if documents is not None else uninvoiced(account)
     if not bills:

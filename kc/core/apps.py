@@ -28,6 +28,7 @@ class CoreConfig(AppConfig):
 def after_migrate(**kwargs: Any) -> None:
     """Once per migrate, after the last app: roles get their permissions, lost SQLite
     triggers come back."""
+    from kc.core.numbers import ensure_base_ranges
     from kc.core.roles import sync_roles
     from kc.core.sqlite_triggers import ensure_triggers
 
@@ -36,4 +37,5 @@ def after_migrate(**kwargs: Any) -> None:
     if app_config is None or app_config.label != last.label:
         return
     sync_roles()
+    ensure_base_ranges()
     ensure_triggers(connections[kwargs.get("using", "default")])

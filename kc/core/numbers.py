@@ -35,3 +35,21 @@ def reserve_numbers(key: str, count: int = 1) -> list[str]:
 
 def next_number(key: str) -> str:
     return reserve_numbers(key, 1)[0]
+
+
+# Ranges the data migrations create; after_migrate puts back any that a test database flush
+# (TRUNCATE on PostgreSQL) removed. key: (prefix, first, last, width)
+BASE_RANGES = {
+    "customer": ("", 1_000_000, 9_999_999, 7),
+    "contract_account": ("", 400_000_000_000, 499_999_999_999, 12),
+    "contract": ("", 7_000_000_000, 7_999_999_999, 10),
+    "case": ("V", 1, 99_999_999, 8),
+}
+
+
+def ensure_base_ranges() -> None:
+    for key, (prefix, first, last, width) in BASE_RANGES.items():
+        NumberRange.objects.get_or_create(
+            key=key,
+            defaults={"prefix": prefix, "next_value": first, "max_value": last, "width": width},
+        )

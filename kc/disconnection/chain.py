@@ -180,7 +180,9 @@ def threaten(
 ) -> DisconnectionCase:
     """Send the threat when the arrears reach the threshold of the day's rule set."""
     contract = (
-        Contract.objects.select_for_update().select_related("account__partner").get(pk=contract.pk)
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("account__partner")
+        .get(pk=contract.pk)
     )
     if DisconnectionCase.objects.filter(
         contract=contract, status__in=DisconnectionCase.OPEN
@@ -321,7 +323,11 @@ def request_agreement(
 
 @transaction.atomic
 def accept_agreement(plan: InstallmentPlan, *, actor: User | None) -> InstallmentPlan:
-    plan = InstallmentPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
+    plan = (
+        InstallmentPlan.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=plan.pk)
+    )
     if plan.status != InstallmentPlan.Status.OFFERED:
         raise ChainError(_("Das Angebot ist nicht mehr offen."))
     plan.status = InstallmentPlan.Status.ACCEPTED
@@ -387,7 +393,11 @@ def order_disconnection(
     case: DisconnectionCase, *, on: datetime.date, actor: User | None = None
 ) -> FieldOrder:
     """On the announced day, if the arrears still reach the threshold: the order goes out."""
-    case = DisconnectionCase.objects.select_for_update().select_related("contract").get(pk=case.pk)
+    case = (
+        DisconnectionCase.objects.select_for_update(of=("self",))
+        .select_related("contract")
+        .get(pk=case.pk)
+    )
     if case.status != Status.ANNOUNCED or case.planned_on is None:
         raise ChainError(_("Ein Sperrauftrag setzt eine Ankündigung voraus."))
     if on < case.planned_on:
@@ -460,7 +470,11 @@ def confirm_order(
     note: str = "",
 ) -> FieldOrder:
     """The field service reports back (API). Idempotent: a second report changes nothing."""
-    order = FieldOrder.objects.select_for_update().select_related("case__contract").get(pk=order.pk)
+    order = (
+        FieldOrder.objects.select_for_update(of=("self",))
+        .select_related("case__contract")
+        .get(pk=order.pk)
+    )
     if order.status != FieldOrder.Status.SENT:
         return order
     order.status = FieldOrder.Status.DONE if done else FieldOrder.Status.FAILED

@@ -162,7 +162,7 @@ class DisconnectionEvent(models.Model):
 
     case = models.ForeignKey(DisconnectionCase, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
-    kind = models.CharField(max_length=20)
+    kind = models.CharField(max_length=30)
     text = models.CharField(max_length=500)
     actor = models.ForeignKey(
         "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -194,7 +194,9 @@ def _own_ibans() -> list[str]:
 @transaction.atomic
 def match(proof: PaymentProof, text: str, facts: receipts.ReceiptFacts) -> str:
     proof = (
-        PaymentProof.objects.select_for_update().select_related("account", "case").get(pk=proof.pk)
+        PaymentProof.objects.select_for_update(of=("self",))
+        .select_related("account", "case")
+        .get(pk=proof.pk)
     )
     proof.ocr_text = text[:20_000]
     proof.amount = from_cents(facts.amount_cents) if facts.amount_cents is not None else None
@@ -261,7 +263,9 @@ def _decide(
 def accept(proof: PaymentProof, *, actor: User, reason: str = "") -> PaymentProof:
     """One action: the agent accepts the proof and the reconnection order goes out. A proof
     that does not cover what is needed is accepted only with a reason."""
-    proof = PaymentProof.objects.select_for_update().select_related("case").get(pk=proof.pk)
+    proof = (
+        PaymentProof.objects.select_for_update(of=("self",)).select_related("case").get(pk=proof.pk)
+    )
     if proof.status in (Proof.ACCEPTED, Proof.REJECTED):
         raise ChainError(_("Über diesen Beleg ist bereits entschieden."))
     if proof.scan != "clean":
@@ -277,7 +281,9 @@ def accept(proof: PaymentProof, *, actor: User, reason: str = "") -> PaymentProo
 def reject(proof: PaymentProof, *, actor: User, reason: str) -> PaymentProof:
     if not reason.strip():
         raise ChainError(_("Bitte den Grund angeben."))
-    proof = PaymentProof.objects.select_for_update().select_related("case").get(pk=proof.pk)
+    proof = (
+        PaymentProof.objects.select_for_update(of=("self",)).select_related("case").get(pk=proof.pk)
+    )
     if proof.status in (Proof.ACCEPTED, Proof.REJECTED):
         raise ChainError(_("Über diesen Beleg ist bereits entschieden."))
     _decide(proof, Proof.REJECTED, reason.strip(), actor=actor)
