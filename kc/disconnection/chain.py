@@ -339,6 +339,39 @@ def accept_agreement(plan: InstallmentPlan, *, actor: User | None) -> Installmen
     return plan
 
 
+# A missed instalment counts as missed a week after its due date.
+AGREEMENT_GRACE = datetime.timedelta(days=7)
+
+
+@transaction.atomic
+def check_agreement(case: DisconnectionCase, *, on: datetime.date) -> bool:
+    """While an agreement runs, the arrears may only be what the instalments not yet due
+    leave open. More than that a week after a due date: the agreement is broken and the chain
+    resumes where it stood (the threat was given; the announcement follows). True if broken."""
+    case = DisconnectionCase.objects.select_for_update().get(pk=case.pk)
+    plan = case.installment_plans.filter(status=InstallmentPlan.Status.ACCEPTED).first()
+    if case.status != Status.AGREEMENT or plan is None:
+        return False
+    schedule = rules.installment_schedule(plan.amount, plan.months, plan.first_due_on)
+    due = sum((amount for day, amount in schedule if day + AGREEMENT_GRACE <= on), Decimal(0))
+    allowed = plan.amount - due
+    arrears = test_arrears(case.contract, on)[1].relevant
+    if arrears <= allowed:
+        return False
+    plan.status = InstallmentPlan.Status.BROKEN
+    plan.save(update_fields=["status"])
+    case.status = Status.THREATENED
+    case.save(update_fields=["status"])
+    log_event(
+        case,
+        "agreement_broken",
+        _("Abwendungsvereinbarung nicht eingehalten: offen {arrears}, zulässig {allowed}.").format(
+            arrears=format_eur(arrears), allowed=format_eur(allowed)
+        ),
+    )
+    return True
+
+
 @transaction.atomic
 def announce(
     case: DisconnectionCase, *, on: datetime.date, actor: User | None = None

@@ -40,6 +40,7 @@ class RunResult:
     announcements: int = 0
     orders: int = 0
     stopped: int = 0
+    broken_agreements: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -71,6 +72,9 @@ def run(
 
 
 def _advance_chains(on: datetime.date, result: RunResult, actor: User | None) -> None:
+    for case in DisconnectionCase.objects.filter(status=Status.AGREEMENT):
+        if chain.check_agreement(case, on=on):
+            result.broken_agreements += 1
     for case in DisconnectionCase.objects.filter(status__in=[Status.THREATENED, Status.ANNOUNCED]):
         try:
             rule_set, test = chain.test_arrears(case.contract, on)

@@ -174,7 +174,17 @@ def test_agreement_on_request_pauses_the_chain() -> None:
     chain.accept_agreement(plan, actor=None)
     case.refresh_from_db()
     assert case.status == Status.AGREEMENT
+    # The first instalment (50 €, due 15.12.) is paid: the agreement holds, nothing is announced.
+    assert plan.first_due_on == datetime.date(2026, 12, 15)
+    pay(contract, "50.00", "bank:rate-1")
+    assert not chain.check_agreement(case, on=datetime.date(2026, 12, 23))
     assert run(case.earliest_on).announcements == 0
+    # The second (15.01.) is not paid a week later: broken, the chain resumes.
+    assert run(datetime.date(2027, 1, 23)).broken_agreements == 1
+    case.refresh_from_db()
+    plan.refresh_from_db()
+    assert plan.status == InstallmentPlan.Status.BROKEN
+    assert case.status in (Status.THREATENED, Status.ANNOUNCED)
 
 
 def test_reconnection_without_cover_needs_a_person_and_a_reason(agent) -> None:  # type: ignore[no-untyped-def]
