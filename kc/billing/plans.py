@@ -42,6 +42,17 @@ def first_due_after(day: datetime.date) -> datetime.date:
     return datetime.date(year, month, settings.KC_BUDGET_DUE_DAY)
 
 
+def first_plan_due(period_end: datetime.date, today: datetime.date) -> datetime.date:
+    """The first due date of a plan after a bill: in the month after the period, but never
+    before the plan letter (the SEPA pre-notification) has arrived and 14 days have passed,
+    so that a direct debit may collect it and it is never overdue on arrival."""
+    earliest = today + datetime.timedelta(days=settings.KC_LETTER_RECEIPT_DAYS + 14)
+    first = first_due_after(period_end)
+    while first < earliest:
+        first = first_due_after(first)
+    return first
+
+
 def proposal_for(contract: Contract, *, on: datetime.date) -> budget.Proposal:
     """What the last billed consumption justifies at the prices in force on `on`."""
     document = (
@@ -74,7 +85,7 @@ def proposal_for(contract: Contract, *, on: datetime.date) -> budget.Proposal:
 def plan_after_bill(document: BillingDocument, *, actor: User | None = None) -> BudgetBillingPlan:
     """The new plan that follows a bill: instalments from the billed consumption."""
     contract = document.contract
-    first = first_due_after(document.period_end)
+    first = first_plan_due(document.period_end, timezone.localdate())
     proposal = proposal_for(contract, on=first)
     dates = budget.due_dates(first, proposal.instalments)
     return _replace_plan(

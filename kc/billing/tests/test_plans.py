@@ -44,7 +44,8 @@ def test_plan_after_a_bill_has_eleven_dues_from_next_month(settings) -> None:  #
     # (3,500 kWh × 0.30 € + 120 €) × 1.19 / 11 = 126.57 → 127 € (whole euros).
     assert plan.instalment == Decimal("127")
     dues = list(plan.dues.values_list("due_on", flat=True))
-    assert len(dues) == 11 and dues[0] == plans.first_due_after(document.period_end)
+    assert len(dues) == 11
+    assert dues[0] == plans.first_plan_due(document.period_end, timezone.localdate())
     assert dues[0].day == settings.KC_BUDGET_DUE_DAY and dues[0] > document.period_end
     again = plans.plan_after_bill(document)
     plan.refresh_from_db()
@@ -113,3 +114,14 @@ def test_unbilled_contract_has_no_proposal() -> None:
     contract = ContractFactory()
     with pytest.raises(plans.PlanError, match="noch nicht abgerechnet"):
         plans.proposal_for(contract, on=timezone.localdate())
+
+
+def test_the_first_due_date_leaves_time_for_the_pre_notification(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.KC_BUDGET_DUE_DAY, settings.KC_LETTER_RECEIPT_DAYS = 15, 4
+    end = datetime.date(2025, 12, 31)
+    # Planned in good time: the month after the period.
+    assert plans.first_plan_due(end, datetime.date(2025, 12, 20)) == datetime.date(2026, 1, 15)
+    # Invoiced on 20 January: 15 January has passed, 15 February is 26 days ahead.
+    assert plans.first_plan_due(end, datetime.date(2026, 1, 20)) == datetime.date(2026, 2, 15)
+    # Invoiced on 2 February: 15 February is only 13 days ahead, so 15 March.
+    assert plans.first_plan_due(end, datetime.date(2026, 2, 2)) == datetime.date(2026, 3, 15)
