@@ -42,11 +42,17 @@ def first_due_after(day: datetime.date) -> datetime.date:
     return datetime.date(year, month, settings.KC_BUDGET_DUE_DAY)
 
 
+def earliest_new_due(today: datetime.date) -> datetime.date:
+    """The first day a new amount may fall due: the letter arrives and the SEPA
+    pre-notification period of 14 days has passed."""
+    return today + datetime.timedelta(days=settings.KC_LETTER_RECEIPT_DAYS + 14)
+
+
 def first_plan_due(period_end: datetime.date, today: datetime.date) -> datetime.date:
     """The first due date of a plan after a bill: in the month after the period, but never
     before the plan letter (the SEPA pre-notification) has arrived and 14 days have passed,
     so that a direct debit may collect it and it is never overdue on arrival."""
-    earliest = today + datetime.timedelta(days=settings.KC_LETTER_RECEIPT_DAYS + 14)
+    earliest = earliest_new_due(today)
     first = first_due_after(period_end)
     while first < earliest:
         first = first_due_after(first)
@@ -164,13 +170,14 @@ def _withdraw_future_claims(plan: BudgetBillingPlan, actor: User | None) -> None
     ).first()
     if posting is None:
         return
-    today = timezone.localdate()
+    # Claims due before a new letter could pre-notify a new amount stay as announced.
+    earliest = earliest_new_due(timezone.localdate())
     open_lines = [
         item.line
         for item in ledger.open_items(plan.contract.account)
         if item.line.document_id == posting.pk
         and item.line.due_on is not None
-        and item.line.due_on > today
+        and item.line.due_on >= earliest
         and item.open_amount == item.line.amount
     ]
     if not open_lines:
@@ -317,8 +324,8 @@ def _close_case(change: BudgetChangeRequest, actor: User) -> None:
 
 def _apply(change: BudgetChangeRequest, plan: BudgetBillingPlan, actor: User | None) -> None:
     """The remaining due dates of the plan carry the new amount (a new plan replaces it)."""
-    today = timezone.localdate()
-    dates = list(plan.dues.filter(due_on__gt=today).values_list("due_on", flat=True))
+    earliest = earliest_new_due(timezone.localdate())
+    dates = list(plan.dues.filter(due_on__gte=earliest).values_list("due_on", flat=True))
     if not dates:
         raise PlanError(_("Der Abschlagsplan hat keine offenen Fälligkeiten mehr."))
     _replace_plan(

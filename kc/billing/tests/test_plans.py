@@ -125,3 +125,19 @@ def test_the_first_due_date_leaves_time_for_the_pre_notification(settings) -> No
     assert plans.first_plan_due(end, datetime.date(2026, 1, 20)) == datetime.date(2026, 2, 15)
     # Invoiced on 2 February: 15 February is only 13 days ahead, so 15 March.
     assert plans.first_plan_due(end, datetime.date(2026, 2, 2)) == datetime.date(2026, 3, 15)
+
+
+def test_a_change_leaves_a_due_date_too_close_for_a_new_pre_notification(agent) -> None:  # type: ignore[no-untyped-def]
+    from kc.payments import ledger
+
+    contract, document = billed_contract()
+    today = timezone.localdate()
+    soon, later = today + datetime.timedelta(days=5), today + datetime.timedelta(days=35)
+    plans._replace_plan(contract, Decimal("127"), [soon, later], reason="Test", actor=None)
+    plans.request_change(
+        contract=contract, amount=Decimal("110"), reason="weniger", channel="phone", actor=agent
+    )
+    plan = plans.active_plan(contract)
+    assert plan is not None and list(plan.dues.values_list("due_on", flat=True)) == [later]
+    claims = {(i.line.due_on, i.open_amount) for i in ledger.open_items(contract.account)}
+    assert claims == {(soon, Decimal("127.00")), (later, Decimal("110.00"))}
