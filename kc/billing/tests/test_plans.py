@@ -130,7 +130,7 @@ def test_the_first_due_date_leaves_time_for_the_pre_notification(settings) -> No
 def test_a_change_leaves_a_due_date_too_close_for_a_new_pre_notification(agent) -> None:  # type: ignore[no-untyped-def]
     from kc.payments import ledger
 
-    contract, document = billed_contract()
+    contract, _document = billed_contract()
     today = timezone.localdate()
     soon, later = today + datetime.timedelta(days=5), today + datetime.timedelta(days=35)
     plans._replace_plan(contract, Decimal("127"), [soon, later], reason="Test", actor=None)
