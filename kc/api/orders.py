@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
@@ -80,9 +81,12 @@ def open_orders(request: HttpRequest, limit: int = 100) -> list[OrderOut]:
 @router.post("/{number}/bestaetigung", response=OrderOut, summary="Confirm execution")
 def confirm(request: HttpRequest, number: str, body: Confirmation) -> OrderOut:
     order = get_object_or_404(FieldOrder, number=number)
+    executed_at = body.executed_at
+    if timezone.is_naive(executed_at):  # a local time without offset: the utility's zone
+        executed_at = timezone.make_aware(executed_at)
     order = chain.confirm_order(
         order,
-        executed_at=body.executed_at,
+        executed_at=executed_at,
         done=body.done,
         meter_reading=body.meter_reading,
         note=body.note,

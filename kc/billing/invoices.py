@@ -217,6 +217,8 @@ def _instalment_claims(bills: Sequence[BillingDocument]) -> list[tuple[LedgerLin
             due_on__gte=bill.period_start,
             due_on__lte=bill.period_end,
         ).exclude(pk__in=taken)
+        # A replaced plan's withdrawn claims were never owed: not paid, not to take back.
+        lines = lines.exclude(clearings_as_receivable__document__source__startswith=plans.WITHDRAWN)
         for line in ledger.with_open_amounts(lines).order_by("due_on", "id"):
             claims.append((line, line.settled_as_receivable))  # type: ignore[attr-defined]
     return claims

@@ -30,6 +30,9 @@ from kc.payments import ledger
 from kc.payments.models import Clearing, LedgerDocument, LedgerLine
 from kc.supply.models import Contract, Division, PriceSheet
 
+# Source prefix of the posting that withdraws a replaced plan's claims (invoices skip them).
+WITHDRAWN = "billing.plan-withdrawn:"
+
 
 class PlanError(ValueError):
     """Not possible as the data stands; the message says why."""
@@ -134,15 +137,18 @@ def _replace_plan(
         BudgetInstalment(plan=plan, due_on=day, amount=amount) for day in dates
     )
     audit.record(actor=actor, action=audit.Action.CREATE, obj=plan)
-    _post_claims(plan, dates, actor)
+    claims = _post_claims(plan, dates, actor)
+    ledger.settle_account(contract.account, claims)  # prepaid credit pays the new claims
     _plan_letter(plan, dates, previous, letter_kind, actor)
     return plan
 
 
-def _post_claims(plan: BudgetBillingPlan, dates: list[datetime.date], actor: User | None) -> None:
+def _post_claims(
+    plan: BudgetBillingPlan, dates: list[datetime.date], actor: User | None
+) -> LedgerDocument:
     contract = plan.contract
     today = timezone.localdate()
-    ledger.post(
+    return ledger.post(
         account=contract.account,
         kind=LedgerDocument.Kind.INSTALMENT,
         source=f"billing.plan:{plan.pk}",
@@ -163,8 +169,9 @@ def _post_claims(plan: BudgetBillingPlan, dates: list[datetime.date], actor: Use
 
 
 def _withdraw_future_claims(plan: BudgetBillingPlan, actor: User | None) -> None:
-    """Claims of a replaced plan that are due later and not paid at all are withdrawn; what
-    was paid stays a claim with its payment (the next invoice counts it)."""
+    """The claims of a replaced plan that fall due from the first day a new amount may are
+    withdrawn in full; what was prepaid on them becomes free credit again and pays the new
+    plan's claims (`_replace_plan` settles after posting them)."""
     posting = LedgerDocument.objects.filter(
         source=f"billing.plan:{plan.pk}", kind=LedgerDocument.Kind.INSTALMENT
     ).first()
@@ -172,20 +179,17 @@ def _withdraw_future_claims(plan: BudgetBillingPlan, actor: User | None) -> None
         return
     # Claims due before a new letter could pre-notify a new amount stay as announced.
     earliest = earliest_new_due(timezone.localdate())
-    open_lines = [
-        item.line
-        for item in ledger.open_items(plan.contract.account)
-        if item.line.document_id == posting.pk
-        and item.line.due_on is not None
-        and item.line.due_on >= earliest
-        and item.open_amount == item.line.amount
-    ]
-    if not open_lines:
+    lines = list(
+        LedgerLine.objects.filter(
+            document=posting, side=LedgerLine.Offset.CUSTOMER, due_on__gte=earliest
+        ).order_by("due_on", "id")
+    )
+    if not lines:
         return
     withdrawal = ledger.post(
         account=plan.contract.account,
         kind=LedgerDocument.Kind.REVERSAL,
-        source=f"billing.plan-withdrawn:{plan.pk}",
+        source=f"{WITHDRAWN}{plan.pk}",
         text=_("Abschläge zurückgenommen (Plan ersetzt)"),
         entries=[
             ledger.Entry(
@@ -193,15 +197,17 @@ def _withdraw_future_claims(plan: BudgetBillingPlan, actor: User | None) -> None
                 text=_("Zurückgenommen: %(text)s") % {"text": line.text},
                 contract_id=line.contract_id,
             )
-            for line in open_lines
+            for line in lines
         ],
         offset=LedgerLine.Offset.INSTALMENT_CLAIMS,
         actor=actor,
     )
+    for line in lines:
+        ledger.undo_settlements(line, withdrawal)
     credits = ledger.customer_lines(withdrawal)
     Clearing.objects.bulk_create(
         Clearing(receivable=line, credit=credit, amount=line.amount, document=withdrawal)
-        for line, credit in zip(open_lines, credits, strict=True)
+        for line, credit in zip(lines, credits, strict=True)
     )
 
 

@@ -198,6 +198,8 @@ def match(proof: PaymentProof, text: str, facts: receipts.ReceiptFacts) -> str:
         .select_related("account", "case")
         .get(pk=proof.pk)
     )
+    if proof.status != Proof.RECEIVED:
+        return proof.status  # decided by a person while the OCR ran: that decision stands
     proof.ocr_text = text[:20_000]
     proof.amount = from_cents(facts.amount_cents) if facts.amount_cents is not None else None
     proof.paid_on = facts.date

@@ -122,6 +122,12 @@ def _returned_debits(tx: BankTransaction, entry: bankfiles.BankEntry, actor: Use
             "Rücklastschrift ohne bekannte Lastschrift (Ende-zu-Ende-Referenz {ref})."
         ).format(ref=entry.end_to_end_id or "–")
         return
+    if any(item.collected is None for item in items):
+        # Returned before the file was released here: posting now would be lost at the
+        # release. A person releases or discards the file and settles this by hand.
+        tx.outcome = Outcome.UNMATCHED
+        tx.note = _("Rückgabe zu einer noch nicht freigegebenen Lastschriftdatei: bitte prüfen.")
+        return
     reason = return_reasons.reason_for(entry.return_reason)
     rejected = tx.bank_import.kind == "pain.002"
     # The bank's fee belongs to the single item it was charged for; a reject before

@@ -128,7 +128,10 @@ def export(
     today = today or timezone.localdate()
     check_collection_date(collection_date, today=today)
     creditor = current_creditor()
-    for draft in DirectDebitFile.objects.filter(status=DirectDebitFile.Status.DRAFT):
+    # Locked: a release committing meanwhile must not lose its items to this clean-up.
+    for draft in DirectDebitFile.objects.select_for_update().filter(
+        status=DirectDebitFile.Status.DRAFT
+    ):
         draft.items.all().delete()
         draft.status = DirectDebitFile.Status.DISCARDED
         draft.save(update_fields=["status"])
@@ -297,6 +300,11 @@ def _check_mandates_unchanged(file: DirectDebitFile) -> None:
         )
 
 
+def _open_now(receivable_ids: list[int]) -> dict[int, Decimal]:
+    lines = ledger.with_open_amounts(LedgerLine.objects.filter(pk__in=receivable_ids))
+    return {line.pk: ledger.open_amount(line) for line in lines}
+
+
 def _post_collections(
     file: DirectDebitFile, items: list[DirectDebitItem], actor: User | None
 ) -> int:
@@ -336,9 +344,13 @@ def _post_collections(
         )
         for document, item in zip(documents, items, strict=True)
     )
+    # The bank collects what the file says; it settles only what is still open now (a
+    # transfer may have paid part meanwhile): the rest stays a free credit of the customer.
+    still_open = _open_now([item.receivable_id for item in items])
     Clearing.objects.bulk_create(
-        Clearing(receivable=item.receivable, credit=credit, amount=item.amount, document=document)
+        Clearing(receivable=item.receivable, credit=credit, amount=amount, document=document)
         for document, credit, item in zip(documents, credits, items, strict=True)
+        if (amount := min(item.amount, still_open.get(item.receivable_id, Decimal(0)))) > 0
     )
     for document, item in zip(documents, items, strict=True):
         item.collected = document
@@ -346,7 +358,9 @@ def _post_collections(
     return len(items)
 
 
+@transaction.atomic
 def discard(file: DirectDebitFile) -> None:
+    file = DirectDebitFile.objects.select_for_update().get(pk=file.pk)
     if file.status != DirectDebitFile.Status.DRAFT:
         raise CollectionError(_("Nur ein Entwurf kann verworfen werden."))
     file.items.all().delete()

@@ -160,6 +160,12 @@ def export(
     return file
 
 
+def _credit_covers(payout: Payout) -> bool:
+    ContractAccount.objects.select_for_update().filter(pk=payout.account_id).first()
+    credit = -sum((c.open_amount for c in ledger.open_credits(payout.account)), Decimal(0))
+    return credit >= payout.amount
+
+
 @transaction.atomic
 def release(file: PayoutFile, *, actor: User | None) -> int:
     file = PayoutFile.objects.select_for_update().get(pk=file.pk)
@@ -168,6 +174,12 @@ def release(file: PayoutFile, *, actor: User | None) -> int:
     check_unchanged(file.path, file.sha256)
     count = 0
     for payout in file.payouts.select_related("account").order_by("id"):
+        if not _credit_covers(payout):
+            # The credit was used meanwhile (e.g. on a new Abschlag): paying it out would make
+            # the customer owe it. The transfer is cancelled and a person looks at it.
+            payout.status = Payout.Status.CANCELLED
+            payout.save(update_fields=["status"])
+            continue
         document = ledger.post(
             account=payout.account,
             kind=LedgerDocument.Kind.PAYOUT,

@@ -63,3 +63,18 @@ def test_open_orders_and_confirmation(client: Client, order: FieldOrder) -> None
     assert missing.status_code == 404
     bad = client.post(url, {"done": True}, content_type="application/json", headers=headers)
     assert bad.status_code == 422
+
+
+def test_a_confirmation_without_an_offset_is_read_as_local_time(
+    client: Client, order: FieldOrder
+) -> None:
+    body = {"executed_at": "2026-12-28T10:00:00", "done": True}
+    answer = client.post(
+        f"/api/v1/auftraege/{order.number}/bestaetigung",
+        body,
+        content_type="application/json",
+        headers=bearer(["orders"]),
+    )
+    assert answer.status_code == 200
+    order.refresh_from_db()
+    assert timezone.localtime(order.executed_at).hour == 10

@@ -141,3 +141,39 @@ def test_a_change_leaves_a_due_date_too_close_for_a_new_pre_notification(agent) 
     assert plan is not None and list(plan.dues.values_list("due_on", flat=True)) == [later]
     claims = {(i.line.due_on, i.open_amount) for i in ledger.open_items(contract.account)}
     assert claims == {(soon, Decimal("127.00")), (later, Decimal("110.00"))}
+
+
+def test_a_change_withdraws_prepaid_claims_and_the_prepayment_pays_the_new_ones(agent) -> None:  # type: ignore[no-untyped-def]
+    from kc.billing import invoices
+    from kc.payments import ledger
+    from kc.payments.models import LedgerDocument, LedgerLine
+
+    contract, _document = billed_contract()
+    today = timezone.localdate()
+    later = today + datetime.timedelta(days=35)
+    plans._replace_plan(contract, Decimal("127"), [later], reason="Test", actor=None)
+    prepaid = ledger.post(
+        account=contract.account,
+        kind=LedgerDocument.Kind.PAYMENT,
+        source="bank:prepaid",
+        text="Vorauszahlung",
+        entries=[ledger.Entry(amount=Decimal("-50.00"), text="Überweisung")],
+        offset=LedgerLine.Offset.BANK,
+    )
+    ledger.settle_account(contract.account, prepaid)
+    plans.request_change(
+        contract=contract, amount=Decimal("110"), reason="weniger", channel="phone", actor=agent
+    )
+    claims = [(i.line.due_on, i.open_amount) for i in ledger.open_items(contract.account)]
+    assert claims == [(later, Decimal("60.00"))]  # 110 € less the 50 € prepaid, nothing twice
+    assert ledger.balance(contract.account) == Decimal("60.00")
+    # An invoice over that date counts only the claim that stands, with what was paid on it.
+    assert invoices._instalment_claims([_bill_over(contract, later)]) == [
+        (ledger.open_items(contract.account)[0].line, Decimal("50.00"))
+    ]
+
+
+def _bill_over(contract: Contract, day: datetime.date) -> BillingDocument:
+    return BillingDocument(
+        contract=contract, period_start=day - datetime.timedelta(days=1), period_end=day
+    )

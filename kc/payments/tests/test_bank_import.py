@@ -271,3 +271,17 @@ def test_pending_entries_are_not_posted(tmp_path: Path) -> None:
     bank_import.import_file(path)
     assert not BankTransaction.objects.exists()
     assert ledger.balance(account) == D("10.00")
+
+
+def test_a_return_before_the_file_is_released_goes_to_a_person(tmp_path: Path) -> None:
+    creditor()
+    account, _ = mandated_account()
+    receivable(account, "78.00", due_on=COLLECT, prenotified_on=NOTICE)
+    result = collections.export(COLLECT, tmp_path / "ls.xml", today=TODAY)
+    assert result.file is not None
+    item = DirectDebitItem.objects.get()
+    path = write(tmp_path, "p.xml", pain002([TxStatus(item.end_to_end_id, 7800, reason="AC01")]))
+    bank_import.import_file(path)
+    tx = BankTransaction.objects.get()
+    assert tx.outcome == Outcome.UNMATCHED and "nicht freigegeben" in tx.note
+    assert not LedgerDocument.objects.filter(kind="return").exists()

@@ -230,3 +230,25 @@ def test_a_mandate_changed_after_the_export_stops_the_release(tmp_path: Path) ->
     mandates.revoke(mandate, reason="Widerruf", actor=None)
     with pytest.raises(collections.CollectionError, match="neu erstellen"):
         collections.release(file, actor=None)
+
+
+def test_an_item_paid_by_transfer_after_the_export_leaves_the_debit_as_credit(
+    tmp_path: Path,
+) -> None:
+    creditor()
+    account, _ = mandated_account()
+    receivable(account, "78.00", due_on=COLLECT, prenotified_on=NOTICE)
+    file = export(tmp_path).file
+    transfer = ledger.post(
+        account=account,
+        kind=LedgerDocument.Kind.PAYMENT,
+        source="bank:meanwhile",
+        text="Überweisung",
+        entries=[ledger.Entry(amount=Decimal("-78.00"), text="Überweisung")],
+        offset="bank",
+    )
+    ledger.settle_account(account, transfer)
+    collections.release(file, actor=None)
+    assert ledger.open_items(account) == []
+    assert [c.open_amount for c in ledger.open_credits(account)] == [Decimal("-78.00")]
+    assert ledger.balance(account) == Decimal("-78.00")
