@@ -91,7 +91,11 @@ class Arrears:
 
 
 def arrears_of(account: ContractAccount, contract: Contract, on: datetime.date) -> Arrears:
-    items = ledger.open_items(account, due_until=on)
+    # The threshold is the contract's (its Abschlag): only its items count, not those of the
+    # account's other contracts, nor dunning fees.
+    items = [
+        i for i in ledger.open_items(account, due_until=on) if i.line.contract_id == contract.pk
+    ]
     overdue = sum(
         (i.open_amount for i in items if i.line.due_on and i.line.due_on < on), Decimal(0)
     )
@@ -372,11 +376,29 @@ def check_agreement(case: DisconnectionCase, *, on: datetime.date) -> bool:
     return True
 
 
-@transaction.atomic
 def announce(
     case: DisconnectionCase, *, on: datetime.date, actor: User | None = None
 ) -> DisconnectionCase:
-    """The announcement with the date, N Werktage ahead and not before the earliest day."""
+    """The announcement with the date, N Werktage ahead and not before the earliest day.
+    Below the threshold the chain stops instead (that stop is kept, the step refused)."""
+    _stop_if_below_threshold(case, on)
+    return _announce(case, on=on, actor=actor)
+
+
+def _stop_if_below_threshold(case: DisconnectionCase, on: datetime.date) -> None:
+    result = test_arrears(case.contract, on)[1]
+    if not result.ok:
+        with transaction.atomic():  # its own transaction: the refusal below must not undo it
+            locked = DisconnectionCase.objects.select_for_update().get(pk=case.pk)
+            if locked.status in (Status.THREATENED, Status.ANNOUNCED):
+                stop_below_threshold(locked, result.reason)
+        raise ChainError(result.reason)
+
+
+@transaction.atomic
+def _announce(
+    case: DisconnectionCase, *, on: datetime.date, actor: User | None = None
+) -> DisconnectionCase:
     case = (
         DisconnectionCase.objects.select_for_update()
         .select_related("contract", "account__partner")
@@ -385,8 +407,7 @@ def announce(
     if case.status != Status.THREATENED:
         raise ChainError(_("Angekündigt wird nur eine angedrohte Sperre."))
     rule_set, result = test_arrears(case.contract, on)
-    if not result.ok:
-        stop_below_threshold(case, result.reason)
+    if not result.ok:  # paid between the check and the lock: the next run stops the chain
         raise ChainError(result.reason)
     day = max(case.earliest_on, on + datetime.timedelta(days=1))
     day = first_announceable_day(rule_set, day, on)
@@ -421,11 +442,18 @@ def announce(
     return case
 
 
-@transaction.atomic
 def order_disconnection(
     case: DisconnectionCase, *, on: datetime.date, actor: User | None = None
 ) -> FieldOrder:
     """On the announced day, if the arrears still reach the threshold: the order goes out."""
+    _stop_if_below_threshold(case, on)
+    return _order_disconnection(case, on=on, actor=actor)
+
+
+@transaction.atomic
+def _order_disconnection(
+    case: DisconnectionCase, *, on: datetime.date, actor: User | None = None
+) -> FieldOrder:
     case = (
         DisconnectionCase.objects.select_for_update(of=("self",))
         .select_related("contract")
@@ -438,8 +466,7 @@ def order_disconnection(
             _("Der angekündigte Termin ist der {day}.").format(day=f"{case.planned_on:%d.%m.%Y}")
         )
     result = test_arrears(case.contract, on)[1]
-    if not result.ok:
-        stop_below_threshold(case, result.reason)
+    if not result.ok:  # paid between the check and the lock: the next run stops the chain
         raise ChainError(result.reason)
     order = send_order(case, FieldOrder.Kind.DISCONNECT, planned_on=on, priority=2, actor=actor)
     case.status = Status.ORDERED

@@ -59,7 +59,8 @@ def test_reminders_then_threat_announcement_order_execution_and_reconnection(age
     assert result.threats == 1
     case = DisconnectionCase.objects.get()
     assert case.status == Status.THREATENED and case.rule_set == "enwg-41f-2025-12"
-    assert case.arrears == D("302.00") and case.threshold == D("200.00")
+    # The contract's claims count (300 €); the 2 € dunning fee is the account's, not the contract's.
+    assert case.arrears == D("300.00") and case.threshold == D("200.00")
     assert case.earliest_on >= datetime.date(2026, 11, 20) + datetime.timedelta(weeks=4)
     assert Letter.objects.filter(kind="disconnection_threat", account=account).exists()
     # Nothing happens before the last day to announce; then the announcement and the offer.
@@ -326,3 +327,27 @@ def test_a_photographed_receipt_is_read_and_a_booked_payment_reconnects_at_once(
     case.refresh_from_db()
     assert case.status == Status.RECONNECTION_ORDERED
     assert reconnection.lead_time(case) is not None
+
+
+def test_the_stop_below_the_threshold_stays_when_the_step_is_refused() -> None:
+    contract = overdue_contract()
+    case = chain.threaten(contract, on=datetime.date(2026, 11, 20))
+    pay(contract, "250.00", "bank:most")
+    with pytest.raises(chain.ChainError):
+        chain.announce(case, on=datetime.date(2026, 11, 21))
+    case.refresh_from_db()
+    assert case.status == Status.STOPPED
+
+
+def test_another_contracts_arrears_do_not_count_for_this_one() -> None:
+    from kc.billing.tests.factories import metered_contract, priced_tariff
+
+    contract = household_contract(monthly="100.00")
+    other, _ = metered_contract(
+        tariff=priced_tariff("strom-zwei", "Strom Zwei"),
+        start=datetime.date(2024, 1, 1),
+        account=contract.account,
+    )
+    for day in (SEP, OCT, NOV):
+        claim(other, "100.00", day)
+    assert not chain.test_arrears(contract, datetime.date(2026, 11, 20))[1].ok
