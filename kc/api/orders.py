@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from kc.api.services import check_api_token
@@ -42,6 +43,10 @@ class OrderOut(Schema):
     street: str
     city: str
     disconnection_case: str
+
+
+class Detail(Schema):
+    detail: str
 
 
 class Confirmation(Schema):
@@ -78,17 +83,22 @@ def open_orders(request: HttpRequest, limit: int = 100) -> list[OrderOut]:
     return [_out(order) for order in orders[: max(1, min(limit, 500))]]
 
 
-@router.post("/{number}/bestaetigung", response=OrderOut, summary="Confirm execution")
+@router.post(
+    "/{number}/bestaetigung", response={200: OrderOut, 409: Detail}, summary="Confirm execution"
+)
 def confirm(request: HttpRequest, number: str, body: Confirmation) -> OrderOut:
     order = get_object_or_404(FieldOrder, number=number)
     executed_at = body.executed_at
     if timezone.is_naive(executed_at):  # a local time without offset: the utility's zone
         executed_at = timezone.make_aware(executed_at)
-    order = chain.confirm_order(
-        order,
-        executed_at=executed_at,
-        done=body.done,
-        meter_reading=body.meter_reading,
-        note=body.note,
-    )
+    try:
+        order = chain.confirm_order(
+            order,
+            executed_at=executed_at,
+            done=body.done,
+            meter_reading=body.meter_reading,
+            note=body.note,
+        )
+    except chain.OrderCancelledError as error:
+        raise HttpError(409, str(error)) from error
     return _out(get_object_or_404(_orders(), pk=order.pk))

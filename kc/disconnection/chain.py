@@ -520,7 +520,25 @@ def send_order(
     return order
 
 
-@transaction.atomic
+class OrderCancelledError(ChainError):
+    """The field service reports as done an order that had been withdrawn."""
+
+
+def _executed_although_cancelled(order: FieldOrder, executed_at: datetime.datetime) -> None:
+    """Someone cut the supply after the order was withdrawn: the case becomes urgent at once
+    (its own transaction: the refusal to the field service must not undo the alarm)."""
+    with transaction.atomic():
+        case = order.case
+        log_event(
+            case,
+            "cancelled_but_done",
+            _("Auftrag {n} war storniert, wurde laut Außendienst aber am {at} ausgeführt.").format(
+                n=order.number, at=f"{timezone.localtime(executed_at):%d.%m.%Y %H:%M}"
+            ),
+        )
+        Case.objects.filter(number=case.case_number).update(priority=Case.Priority.URGENT)
+
+
 def confirm_order(
     order: FieldOrder,
     *,
@@ -529,7 +547,28 @@ def confirm_order(
     meter_reading: Decimal | None = None,
     note: str = "",
 ) -> FieldOrder:
-    """The field service reports back (API). Idempotent: a second report changes nothing."""
+    """The field service reports back (API). Idempotent: a second report changes nothing.
+    Done on a withdrawn order raises OrderCancelledError after raising the alarm."""
+    current = FieldOrder.objects.select_related("case").get(pk=order.pk)
+    if current.status == FieldOrder.Status.CANCELLED and done:
+        _executed_although_cancelled(current, executed_at)
+        raise OrderCancelledError(
+            _("Der Auftrag {n} war storniert; die Ausführung ist gemeldet.").format(n=order.number)
+        )
+    return _confirm_order(
+        order, executed_at=executed_at, done=done, meter_reading=meter_reading, note=note
+    )
+
+
+@transaction.atomic
+def _confirm_order(
+    order: FieldOrder,
+    *,
+    executed_at: datetime.datetime,
+    done: bool,
+    meter_reading: Decimal | None,
+    note: str,
+) -> FieldOrder:
     order = (
         FieldOrder.objects.select_for_update(of=("self",))
         .select_related("case__contract")

@@ -78,3 +78,22 @@ def test_a_confirmation_without_an_offset_is_read_as_local_time(
     assert answer.status_code == 200
     order.refresh_from_db()
     assert timezone.localtime(order.executed_at).hour == 10
+
+
+def test_done_on_a_withdrawn_order_is_refused_and_raises_the_alarm(
+    client: Client, order: FieldOrder, agent
+) -> None:  # type: ignore[no-untyped-def]
+    from kc.cases.models import Case
+
+    chain.stop(order.case, reason="Attest", actor=agent)
+    body = {"executed_at": timezone.now().isoformat(), "done": True}
+    answer = client.post(
+        f"/api/v1/auftraege/{order.number}/bestaetigung",
+        body,
+        content_type="application/json",
+        headers=bearer(["orders"]),
+    )
+    assert answer.status_code == 409 and "storniert" in answer.json()["detail"]
+    case = DisconnectionCase.objects.get()
+    assert case.events.filter(kind="cancelled_but_done").exists()
+    assert Case.objects.get(number=case.case_number).priority == Case.Priority.URGENT
