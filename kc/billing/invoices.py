@@ -36,6 +36,7 @@ from kc.core import audit
 from kc.core.models import NumberRange, User
 from kc.core.money import format_decimal_de, format_eur
 from kc.core.numbers import next_number
+from kc.core.validation import Refusal
 from kc.customers.models import ContractAccount
 from kc.letters import services as letters
 from kc.letters.document import Column, Table
@@ -47,7 +48,7 @@ from kc.supply.models import Division, MeterReading
 ZERO = Decimal("0.00")
 
 
-class InvoiceError(ValueError):
+class InvoiceError(Refusal):
     """The invoice cannot be made as asked; nothing was written."""
 
 

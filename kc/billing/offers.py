@@ -18,6 +18,7 @@ from kc.billing.models import TariffOffer
 from kc.core import audit
 from kc.core.models import User
 from kc.core.money import format_decimal_de, format_eur, round_cents
+from kc.core.validation import Refusal
 from kc.customers.models import BusinessPartner
 from kc.letters import services as letters
 from kc.letters.document import Column, Table
@@ -28,7 +29,7 @@ from kc.supply.vat import vat_rate
 OFFER_DAYS = 28
 
 
-class OfferError(ValueError):
+class OfferError(Refusal):
     """Not possible as asked; the message says why."""
 
 

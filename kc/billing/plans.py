@@ -23,6 +23,7 @@ from kc.cases.models import Case, CaseType
 from kc.core import audit
 from kc.core.models import User
 from kc.core.money import format_eur
+from kc.core.validation import Refusal
 from kc.letters import services as letters
 from kc.letters.document import Column, Table
 from kc.letters.placeholders import Value
@@ -34,7 +35,7 @@ from kc.supply.models import Contract, Division, PriceSheet
 WITHDRAWN = "billing.plan-withdrawn:"
 
 
-class PlanError(ValueError):
+class PlanError(Refusal):
     """Not possible as the data stands; the message says why."""
 
 

@@ -7,7 +7,7 @@ refuse what is not possible with a German message, which the pages show as it is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
-from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,15 +48,6 @@ MAKE_OFFER = "billing.add_tariffoffer"
 ACCEPT_OFFER = "billing.change_tariffoffer"
 
 CHANNELS = dict(Channel.choices)
-
-
-def _call[T](form: BaseForm, action: Callable[[], T]) -> T | None:
-    """A service's refusal (ValidationError, PlanError, OfferError) lands on the form."""
-    try:
-        return call_service(form, action)
-    except (plans.PlanError, offers.OfferError) as error:
-        form.add_error(None, str(error))
-        return None
 
 
 def _read(request: StaffRequest, obj: Model, partner_id: int) -> None:
@@ -95,7 +85,7 @@ def budget_plan(request: StaffRequest, contract_id: int) -> HttpResponse:
     form = BudgetChangeForm(request.POST or None)
     if submitted(request, form):
         data = form.cleaned_data
-        change = _call(
+        change = call_service(
             form,
             lambda: plans.request_change(
                 contract=contract,
@@ -160,7 +150,7 @@ def change_decide(request: StaffRequest, change_id: int) -> HttpResponse:
     form = DecisionForm(request.POST, prefix=f"change-{change.pk}")
     if submitted(request, form):
         data = form.cleaned_data
-        decided = _call(
+        decided = call_service(
             form,
             lambda: plans.decide_change(
                 change=change,
@@ -239,7 +229,7 @@ def tariff_comparison(request: StaffRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         clean = form.cleaned_data
         unit = selectors.consumption_unit(clean["division"])
-        found = _call(
+        found = call_service(
             form,
             lambda: offers.compare(
                 division=clean["division"],
@@ -300,7 +290,7 @@ def offer_create(request: StaffRequest, contract_id: int) -> HttpResponse:
     if data["tariff"].division != contract.division:
         messages.error(request, _("Der Tarif gehört zu einer anderen Sparte als der Vertrag."))
         return redirect(back)
-    offer = _call(
+    offer = call_service(
         form,
         lambda: offers.make_offer(
             partner=contract.account.partner,
@@ -334,7 +324,7 @@ def offer_detail(request: StaffRequest, offer_id: int) -> HttpResponse:
     form = AcceptOfferForm(request.POST or None, registers=registers)
     if submitted(request, form):
         data = form.cleaned_data
-        accepted = _call(
+        accepted = call_service(
             form,
             lambda: offers.accept_offer(
                 offer=offer,

@@ -8,7 +8,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from kc.core.validation import add_service_errors
+from kc.core.validation import Refusal, add_service_errors
 
 
 def submitted(request: HttpRequest, *forms: BaseForm) -> bool:
@@ -17,11 +17,14 @@ def submitted(request: HttpRequest, *forms: BaseForm) -> bool:
 
 
 def call_service[T](form: BaseForm, action: Callable[[], T]) -> T | None:
-    """Run a service; its ValidationError lands on the form instead of a 500."""
+    """Run a service; its ValidationError or Refusal lands on the form instead of a 500."""
     try:
         return action()
     except ValidationError as error:
         add_service_errors(form, error)
+        return None
+    except Refusal as error:
+        form.add_error(None, str(error))
         return None
 
 

@@ -18,6 +18,11 @@ def validate_and_save(instance: models.Model, **save_kwargs: Any) -> None:
     instance.save(**save_kwargs)
 
 
+class Refusal(ValueError):  # noqa: N818 (a refusal, not a failure)
+    """A service cannot do what was asked as the data stands; the message says why, in words
+    for the person who asked. Forms show it as a whole-form error (`call_service`)."""
+
+
 def field_error(field: str, message: str, code: str) -> ValidationError:
     """A ValidationError for one form field that keeps its code."""
     return ValidationError({field: ValidationError(message, code=code)})

@@ -26,6 +26,7 @@ from kc.core.business_calendar import public_holidays
 from kc.core.models import NumberRange, User
 from kc.core.money import format_eur
 from kc.core.numbers import next_number
+from kc.core.validation import Refusal
 from kc.customers.models import ContractAccount
 from kc.disconnection import rules
 from kc.disconnection.models import (
@@ -43,7 +44,7 @@ from kc.supply.models import Contract, Division
 Status = DisconnectionCase.Status
 
 
-class ChainError(ValueError):
+class ChainError(Refusal):
     """The step is not allowed now; the message says why (German, for the agent)."""
 
 

@@ -10,7 +10,6 @@ acts on; a proof or an agreement named beside it must belong to it (else 404).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -56,15 +55,6 @@ DECIDED = (ProofStatus.ACCEPTED, ProofStatus.REJECTED)
 # The proof file is shown in the browser only as an image we re-encoded; PDFs are downloads.
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 RULE_TITLES = {rule_set.key: rule_set.title for rule_set in rules.RULE_SETS}
-
-
-def _call[T](form: BaseForm, action: Callable[[], T]) -> T | None:
-    """A service's refusal (ValidationError, ChainError) lands on the form."""
-    try:
-        return call_service(form, action)
-    except chain.ChainError as error:
-        form.add_error(None, str(error))
-        return None
 
 
 def _read(request: StaffRequest, obj: Any, partner_id: int) -> None:
@@ -186,7 +176,7 @@ def request_agreement(request: StaffRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(DisconnectionCase, pk=case_id)
     form = ActionForm(request.POST, prefix="agreement")
     if submitted(request, form):
-        plan = _call(
+        plan = call_service(
             form,
             lambda: chain.request_agreement(case, on=timezone.localdate(), actor=request.user),
         )
@@ -212,7 +202,7 @@ def accept_agreement(request: StaffRequest, case_id: int, plan_id: int) -> HttpR
     )
     form = ActionForm(request.POST, prefix="plan")
     if submitted(request, form):
-        accepted = _call(form, lambda: chain.accept_agreement(plan, actor=request.user))
+        accepted = call_service(form, lambda: chain.accept_agreement(plan, actor=request.user))
         if accepted is not None:
             return _done(
                 request,
@@ -231,7 +221,7 @@ def stop(request: StaffRequest, case_id: int) -> HttpResponse:
     form = StopForm(request.POST, prefix="stop")
     if submitted(request, form):
         reason = form.cleaned_data["reason"]
-        stopped = _call(form, lambda: chain.stop(case, reason=reason, actor=request.user))
+        stopped = call_service(form, lambda: chain.stop(case, reason=reason, actor=request.user))
         if stopped is not None:
             return _done(
                 request,
@@ -250,7 +240,7 @@ def reconnect(request: StaffRequest, case_id: int) -> HttpResponse:
     form = ReconnectWithoutCoverForm(request.POST, prefix="reconnect")
     if submitted(request, form):
         reason = form.cleaned_data["reason"]
-        order = _call(
+        order = call_service(
             form,
             lambda: reconnection.order_reconnection(case, actor=request.user, reason=reason),
         )
@@ -281,7 +271,9 @@ def proof_accept(request: StaffRequest, case_id: int, proof_id: int) -> HttpResp
     form = AcceptProofForm(request.POST, prefix=prefix)
     if submitted(request, form):
         reason = form.cleaned_data["reason"]
-        accepted = _call(form, lambda: proofs.accept(proof, actor=request.user, reason=reason))
+        accepted = call_service(
+            form, lambda: proofs.accept(proof, actor=request.user, reason=reason)
+        )
         if accepted is not None and proof.case is not None:
             return _done(
                 request,
@@ -304,7 +296,9 @@ def proof_reject(request: StaffRequest, case_id: int, proof_id: int) -> HttpResp
             form.add_error(None, _("Über diesen Beleg ist bereits entschieden."))
         else:
             reason = form.cleaned_data["reason"]
-            rejected = _call(form, lambda: proofs.reject(proof, actor=request.user, reason=reason))
+            rejected = call_service(
+                form, lambda: proofs.reject(proof, actor=request.user, reason=reason)
+            )
             if rejected is not None and proof.case is not None:
                 return _done(request, proof.case, _("Zahlbeleg abgelehnt."))
     return _detail_page(request, case_id, failed={prefix: form})

@@ -24,6 +24,7 @@ from kc.core import audit
 from kc.core.models import NumberRange, User
 from kc.core.money import round_cents
 from kc.core.numbers import next_number
+from kc.core.validation import Refusal
 from kc.customers.models import ContractAccount
 from kc.payments.models import Clearing, LedgerDocument, LedgerLine
 
@@ -31,7 +32,7 @@ ZERO = Decimal("0.00")
 CUSTOMER = LedgerLine.Offset.CUSTOMER
 
 
-class LedgerError(ValueError):
+class LedgerError(Refusal):
     """The posting would be wrong; nothing was written."""
 
 

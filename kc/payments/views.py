@@ -9,8 +9,6 @@ taken from the mandate, never from input.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -26,7 +24,7 @@ from kc.core import audit
 from kc.core.form_views import call_service, form_page, submitted
 from kc.core.http import StaffRequest
 from kc.core.money import format_eur
-from kc.payments import bank_import, ledger, mandates, selectors
+from kc.payments import bank_import, mandates, selectors
 from kc.payments.forms import (
     AssignTransactionForm,
     ChangeBankAccountForm,
@@ -40,15 +38,6 @@ GRANT_MANDATE = "payments.add_sepamandate"
 CHANGE_MANDATE = "payments.change_sepamandate"
 ASSIGN_TRANSACTION = "payments.change_banktransaction"
 VIEW_FILES = "payments.view_directdebitfile"
-
-
-def _call[T](form: BaseForm, action: Callable[[], T]) -> T | None:
-    """A service's refusal (ValidationError, LedgerError) lands on the form."""
-    try:
-        return call_service(form, action)
-    except ledger.LedgerError as error:
-        form.add_error(None, str(error))
-        return None
 
 
 def _read(request: StaffRequest, obj: Model, partner_id: int) -> None:
@@ -97,7 +86,7 @@ def mandate_grant(request: StaffRequest, account_id: int) -> HttpResponse:
     form = GrantMandateForm(request.POST or None, initial={"account_holder": holder})
     if submitted(request, form):
         data = form.cleaned_data
-        mandate = _call(
+        mandate = call_service(
             form,
             lambda: mandates.grant(
                 account=account,
@@ -141,7 +130,7 @@ def mandate_change_bank(request: StaffRequest, mandate_id: int) -> HttpResponse:
     )
     if submitted(request, form):
         data = form.cleaned_data
-        changed = _call(
+        changed = call_service(
             form,
             lambda: mandates.change_bank_account(
                 mandate,
@@ -173,7 +162,9 @@ def mandate_revoke(request: StaffRequest, mandate_id: int) -> HttpResponse:
     form = RevokeMandateForm(request.POST or None)
     if submitted(request, form):
         reason = form.cleaned_data["reason"]
-        revoked = _call(form, lambda: mandates.revoke(mandate, reason=reason, actor=request.user))
+        revoked = call_service(
+            form, lambda: mandates.revoke(mandate, reason=reason, actor=request.user)
+        )
         if revoked is not None:
             messages.success(
                 request,
@@ -220,7 +211,7 @@ def unmatched_assign(request: StaffRequest, transaction_id: int) -> HttpResponse
     form = AssignTransactionForm(request.POST, prefix=f"tx-{tx.pk}")
     if submitted(request, form):
         account = form.cleaned_data["account"]
-        assigned = _call(form, lambda: bank_import.assign(tx, account, actor=request.user))
+        assigned = call_service(form, lambda: bank_import.assign(tx, account, actor=request.user))
         if assigned is not None:
             messages.success(
                 request,
