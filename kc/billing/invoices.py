@@ -42,6 +42,7 @@ from kc.letters import services as letters
 from kc.letters.document import Column, Table
 from kc.letters.placeholders import Bold, Value
 from kc.payments import ledger
+from kc.payments.collections import is_target_day
 from kc.payments.models import Clearing, LedgerDocument, LedgerLine
 from kc.supply.models import Division, MeterReading
 
@@ -66,7 +67,7 @@ def due_date(issue_date: datetime.date) -> datetime.date:
     day = issue_date + datetime.timedelta(
         days=settings.KC_LETTER_RECEIPT_DAYS + settings.KC_INVOICE_PAYMENT_DAYS
     )
-    while not payment_terms.is_bank_day(day):
+    while not is_target_day(day):
         day += datetime.timedelta(days=1)
     return day
 

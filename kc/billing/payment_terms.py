@@ -8,13 +8,8 @@ from decimal import Decimal
 
 from kc.core.money import format_eur
 from kc.customers.models import ContractAccount
-from kc.payments.collections import is_target_day
 from kc.payments.mandates import active_mandate
 from kc.payments.models import Creditor, SepaMandate
-
-
-def is_bank_day(day: datetime.date) -> bool:
-    return is_target_day(day)
 
 
 def _creditor() -> Creditor | None:

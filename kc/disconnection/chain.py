@@ -168,14 +168,15 @@ def _division(contract: Contract) -> str:
     return str(Division(contract.division).label)
 
 
-def _items_table(account: ContractAccount, on: datetime.date) -> Table:
-    rows = tuple(
-        (item.line.text[:40], f"{item.line.due_on:%d.%m.%Y}", format_eur(item.open_amount))
-        for item in ledger.open_items(account, due_until=on)
-        if item.line.due_on and item.line.due_on < on
-    )
+def items_table(items: list[ledger.OpenItem], *, total: Decimal | None = None) -> Table:
+    """The overdue items a reminder or threat letter lists, with their sum if given."""
     return Table(
-        (Column("Posten", 75), Column("Fällig am", 35), Column("Betrag", 30, "right")), rows
+        (Column("Posten", 75), Column("Fällig am", 35), Column("Betrag", 30, "right")),
+        tuple(
+            (item.line.text[:40], f"{item.line.due_on:%d.%m.%Y}", format_eur(item.open_amount))
+            for item in items
+        ),
+        totals=(("Summe", "", format_eur(total)),) if total is not None else (),
     )
 
 
@@ -232,7 +233,13 @@ def threaten(
             "sperre_ab": f"{earliest:%d.%m.%Y}",
             "sparte": _division(contract),
             "zaehlernummer": meter_number(contract),
-            "posten": _items_table(account, on),
+            "posten": items_table(
+                [
+                    item
+                    for item in ledger.open_items(account, due_until=on)
+                    if item.line.due_on and item.line.due_on < on
+                ]
+            ),
         },
     )
     log_event(

@@ -25,7 +25,6 @@ from kc.customers.models import BusinessPartner, ContractAccount
 from kc.disconnection import chain, rules
 from kc.disconnection.models import DisconnectionCase, DunnedItem, DunningLevel, DunningNotice
 from kc.letters import services as letters
-from kc.letters.document import Column, Table
 from kc.payments import ledger
 from kc.payments.models import LedgerDocument, LedgerLine
 from kc.supply.models import Contract
@@ -195,14 +194,7 @@ def _notice(
             "offener_betrag": format_eur(amount),
             "zahlbar_bis": f"{pay_by:%d.%m.%Y}",
             "mahngebuehr": format_eur(level.fee),
-            "posten": Table(
-                (Column("Posten", 75), Column("Fällig am", 35), Column("Betrag", 30, "right")),
-                tuple(
-                    (i.line.text[:40], f"{i.line.due_on:%d.%m.%Y}", format_eur(i.open_amount))
-                    for i in overdue
-                ),
-                totals=(("Summe", "", format_eur(amount)),),
-            ),
+            "posten": chain.items_table(overdue, total=amount),
         },
     )
     notice.letter_number = letter.number

@@ -23,7 +23,7 @@ from kc.cases import services as case_services
 from kc.cases.models import Case, CaseType, Message
 from kc.core.models import User
 from kc.core.money import format_eur, from_cents
-from kc.customers.models import BusinessPartner, ContractAccount
+from kc.customers.models import ContractAccount
 from kc.payments import bankfiles, ledger, mandates, return_reasons
 from kc.payments.models import (
     BankImport,
@@ -379,7 +379,7 @@ def _by_amount_and_name(tx: BankTransaction) -> Match | None:
     )
     for line in fully_open:
         if (
-            _name_words(_partner_name(line.account.partner)) <= payer
+            _name_words(line.account.partner.display_name) <= payer
             or _name_words(line.account.account_holder) <= payer
         ):
             accounts[line.account_id] = line.account
@@ -387,10 +387,6 @@ def _by_amount_and_name(tx: BankTransaction) -> Match | None:
         return None
     account = next(iter(accounts.values()))
     return Match(account, None, _("Betrag und Name"))
-
-
-def _partner_name(partner: BusinessPartner) -> str:
-    return partner.display_name
 
 
 def _name_words(name: str) -> frozenset[str]:
