@@ -5,11 +5,16 @@ Protocol (clamd(8)): send ``zINSTREAM\\0``, then chunks each prefixed by their l
 ``stream: OK``, ``stream: <signature> FOUND`` or ``... ERROR``. When the stream passes
 clamd's StreamMaxLength it answers ``INSTREAM size limit exceeded. ERROR`` and closes the
 connection, possibly while we are still sending.
+
+`scan_configured(data)` is the one place that reads settings.KC_CLAMD: a synchronous scan that
+answers clean, infected or unavailable and never raises (for a portal upload that is stored
+"pending" when clamd cannot say, and scanned again by a periodic task).
 """
 
 import socket
 import struct
 from dataclasses import dataclass
+from typing import Any, Literal
 
 CHUNK_SIZE = 64 * 1024
 MAX_REPLY = 4096
@@ -91,3 +96,38 @@ def parse_reply(reply: str) -> ScanVerdict:
     if not text:
         raise ClamdUnavailable("clamd hat die Verbindung ohne Antwort beendet")
     raise ClamdError(reply)
+
+
+ScanState = Literal["clean", "infected", "unavailable"]
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    state: ScanState
+    signature: str | None = None  # of an infected file
+    detail: str = ""  # why clamd could not say (unavailable)
+
+
+def scan_configured(data: bytes, *, timeout: float | None = None) -> ScanOutcome:
+    """Scan `data` with the clamd of settings.KC_CLAMD; never raises. Without a configured
+    host, unreachable, or clamd unable to scan (error, size limit): "unavailable", and the
+    caller keeps the file pending. `timeout` overrides the configured one (e.g. shorter in a
+    web request)."""
+    from django.conf import settings  # the adapter above stays usable without Django
+
+    options: dict[str, Any] = getattr(settings, "KC_CLAMD", None) or {}
+    host = options.get("host") or ""
+    if not host:
+        return ScanOutcome("unavailable", detail="clamd ist nicht konfiguriert")
+    try:
+        verdict = scan_bytes(
+            data,
+            host=host,
+            port=int(options.get("port", 3310)),
+            timeout=timeout if timeout is not None else float(options.get("timeout", 60)),
+        )
+    except (ClamdUnavailable, ClamdError) as exc:
+        return ScanOutcome("unavailable", detail=f"{type(exc).__name__}: {exc}")
+    if verdict.clean:
+        return ScanOutcome("clean")
+    return ScanOutcome("infected", signature=verdict.signature)

@@ -1,12 +1,11 @@
 """Proof of payment (Zahlbeleg): check an upload, OCR it, read the payment facts off it.
 
-Pure functions, no Django: the services store the prepared file, match the facts against the
+Pure functions, no ORM: the services store the prepared file, match the facts against the
 open items and decide. Three steps, usable on their own:
 
-- `prepare_upload(data)`: the file's type by its content (JPEG, PNG, WebP, PDF; HEIC only when
-  a Pillow plug-in can open it), size and pixel limits, images turned upright by their EXIF
-  orientation and re-encoded without any metadata (EXIF incl. GPS, XMP, ICC), PDFs kept as
-  they are with their text layer extracted.
+- `prepare_upload(data)`: the shared upload check of kc.core.uploads (type by content, size and
+  pixel limits, images upright and re-encoded without any metadata, PDF sanity), plus a
+  receipt's page limit and the PDF's text layer.
 - `ocr(image)`: Tesseract (German) on a cleaned-up greyscale copy; a page that reads badly is
   tried turned by 90/270/180 degrees and the best reading is kept.
 - `read_receipt(text)`: amount in cents, date, payer IBAN (mod-97 checked), Verwendungszweck,
@@ -32,21 +31,19 @@ from datetime import date
 from functools import cache
 from typing import Literal
 
-import filetype  # type: ignore[import-untyped]
 from PIL import Image, ImageOps
 from pypdf import PageObject, PdfReader
 
-MiB = 1024 * 1024
-DEFAULT_MAX_BYTES = 10 * MiB
-DEFAULT_MAX_PIXELS = 40_000_000
-# Longest side of the stored image: enough for OCR and a person to read a phone photo.
-STORED_MAX_SIDE = 3000
+from kc.core import uploads
+
+MiB = uploads.MiB
+DEFAULT_MAX_BYTES = uploads.DEFAULT_MAX_BYTES
+DEFAULT_MAX_PIXELS = uploads.DEFAULT_MAX_PIXELS
 # Longest side handed to Tesseract: text of a receipt photo stays well above the ~20 px
 # x-height Tesseract needs, and garbage (a page read sideways) costs less time.
 OCR_MAX_SIDE = 2400
 # Smaller images (low-resolution scans, screenshots) are enlarged to this for Tesseract.
 OCR_MIN_SIDE = 2000
-JPEG_QUALITY = 90
 MAX_PDF_PAGES = 10
 # A PDF whose text layer has fewer visible characters than this is a scan.
 MIN_PDF_TEXT = 20
@@ -56,32 +53,8 @@ GOOD_OCR_CONFIDENCE = 70
 ProofKind = Literal["image", "pdf"]
 Confidence = Literal["high", "low", "none"]
 
-# Pillow format per MIME type that filetype reports.
-_IMAGE_FORMATS = {
-    "image/jpeg": "JPEG",
-    "image/png": "PNG",
-    "image/webp": "WEBP",
-    "image/heic": "HEIF",
-    "image/heif": "HEIF",
-}
-_TYPE_NAMES = {
-    "image/heic": "HEIC-Foto",
-    "image/heif": "HEIF-Foto",
-    "image/gif": "GIF-Bild",
-    "image/tiff": "TIFF-Bild",
-    "image/bmp": "BMP-Bild",
-    "image/avif": "AVIF-Bild",
-    "application/zip": "ZIP-Archiv",
-    "application/x-msdownload": "Programmdatei (EXE)",
-    "application/x-executable": "Programmdatei",
-    "application/x-rar-compressed": "RAR-Archiv",
-    "application/x-7z-compressed": "7z-Archiv",
-    "application/gzip": "GZIP-Archiv",
-}
-_ALLOWED = "Erlaubt sind Fotos (JPEG, PNG, WebP) und PDF."
 
-
-class ProofRejected(ValueError):  # noqa: N818 - the name callers know from the issue
+class ProofRejected(uploads.UploadRejected):
     """The upload is not accepted; the message (German) can be shown to customer and staff."""
 
 
@@ -147,137 +120,54 @@ class ProofReading:
 def prepare_upload(
     data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> PreparedProof:
-    """Check an uploaded proof of payment and make it safe to store and show.
+    """Check an uploaded proof of payment and make it safe to store and show
+    (kc.core.uploads), with the text layer of a PDF for reading it.
 
-    The type comes from the content only (a file name or the browser's content type can lie).
     Raises ProofRejected with a German message for everything that is not accepted.
     """
-    if not data:
-        raise ProofRejected("Die Datei ist leer.")
-    if len(data) > max_bytes:
-        raise ProofRejected(
-            f"Datei zu groß: {_megabytes(len(data))} MB, erlaubt sind höchstens "
-            f"{_megabytes(max_bytes)} MB."
-        )
-    guess = filetype.guess(data)
-    mime: str | None = guess.mime if guess is not None else None
-    if mime == "application/pdf":
-        return _prepare_pdf(data)
-    pillow_format = _IMAGE_FORMATS.get(mime or "")
-    if pillow_format is not None and _pillow_opens(pillow_format):
-        return _prepare_image(data, pillow_format, max_pixels)
-    if mime in ("image/heic", "image/heif"):
-        raise ProofRejected(
-            f"Dateityp nicht erlaubt: {_TYPE_NAMES[mime]}. Bitte das Foto als JPEG senden "
-            "(in der Kamera „Maximale Kompatibilität“ wählen) oder einen Screenshot. " + _ALLOWED
-        )
-    name = _TYPE_NAMES.get(mime or "") or (f"{guess.extension.upper()}-Datei" if guess else None)
-    raise ProofRejected(f"Dateityp nicht erlaubt: {name or 'unbekannt'}. {_ALLOWED}")
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / MiB:.1f}".replace(".", ",")
-
-
-@cache
-def _pillow_opens(pillow_format: str) -> bool:
-    Image.init()  # registers the plug-ins (HEIF only when e.g. pillow-heif is installed)
-    return pillow_format in Image.OPEN
-
-
-def _prepare_image(data: bytes, pillow_format: str, max_pixels: int) -> PreparedProof:
     try:
-        with Image.open(io.BytesIO(data), formats=[pillow_format]) as opened:
-            # Checked on the header, before a single pixel is decoded: a decompression bomb
-            # declares its size. (Pillow's own global limit stays as a second line.)
-            width, height = opened.size
-            if width * height > max_pixels:
-                raise ProofRejected(
-                    f"Bild zu groß: {width} × {height} Pixel, erlaubt sind höchstens "
-                    f"{max_pixels // 1_000_000} Megapixel."
-                )
-            if width < 1 or height < 1:
-                raise ProofRejected("Bild beschädigt: es hat keine Pixel.")
-            # A large JPEG can be decoded at 1/2, 1/4 or 1/8 scale: much less memory and time.
-            opened.draft(None, (STORED_MAX_SIDE, STORED_MAX_SIDE))
-            opened.load()
-            image = ImageOps.exif_transpose(opened)
-            image = _flatten(image)
-    except ProofRejected:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise ProofRejected("Bild zu groß: zu viele Pixel.") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, KeyError, IndexError) as exc:
-        # Truncated or corrupt data, broken EXIF: Pillow raises one of these.
+        upload = uploads.prepare_upload(
+            data, max_bytes=max_bytes, max_pixels=max_pixels, max_pdf_pages=None
+        )
+    except uploads.UploadRejected as error:
+        raise ProofRejected(str(error), code=error.code) from error
+    if upload.kind == "image":
+        return PreparedProof(
+            kind="image",
+            content_type=upload.content_type,
+            data=upload.data,
+            text="",
+            width=upload.width,
+            height=upload.height,
+        )
+    if upload.pages > MAX_PDF_PAGES:
         raise ProofRejected(
-            "Bild beschädigt oder unvollständig übertragen. Bitte erneut senden."
-        ) from exc
-    image.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE), Image.Resampling.LANCZOS)
-    # A new image from the raw pixels carries no info dict: no EXIF, GPS, XMP, ICC, text.
-    clean = Image.frombytes(image.mode, image.size, image.tobytes())
-    out = io.BytesIO()
-    if pillow_format == "PNG":  # screenshots: lossless keeps the text crisp
-        clean.save(out, "PNG", optimize=False, compress_level=6)
-        content_type = "image/png"
-    else:
-        clean.save(out, "JPEG", quality=JPEG_QUALITY, subsampling=0)
-        content_type = "image/jpeg"
-    return PreparedProof(
-        kind="image",
-        content_type=content_type,
-        data=out.getvalue(),
-        text="",
-        width=clean.width,
-        height=clean.height,
-    )
-
-
-def _flatten(image: Image.Image) -> Image.Image:
-    """RGB or L without transparency or palette (transparent areas become white paper)."""
-    if image.mode in ("RGB", "L"):
-        return image
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        return image.convert("I").point(lambda v: v / 256).convert("L")
-    if image.mode == "CMYK":
-        return image.convert("RGB")
-    rgba = image.convert("RGBA")
-    paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    paper.alpha_composite(rgba)
-    return paper.convert("RGB")
-
-
-def _prepare_pdf(data: bytes) -> PreparedProof:
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ProofRejected(
-                "Das PDF ist mit einem Passwort geschützt. Bitte ohne Passwort senden."
-            )
-        pages = len(reader.pages)
-        if pages == 0:
-            raise ProofRejected("PDF beschädigt: es hat keine Seiten.")
-        if pages > MAX_PDF_PAGES:
-            raise ProofRejected(
-                f"Das PDF hat {pages} Seiten; ein Zahlbeleg hat höchstens {MAX_PDF_PAGES}."
-            )
-        text = "\n".join(_page_text(page) for page in reader.pages)
-        box = reader.pages[0].mediabox
-        width, height = round(float(box.width)), round(float(box.height))
-    except ProofRejected:
-        raise
-    except Exception as exc:  # pypdf raises many kinds on a broken file
-        raise ProofRejected("PDF beschädigt oder unvollständig übertragen.") from exc
-    text = _clean_text(text)
+            f"Das PDF hat {upload.pages} Seiten; ein Zahlbeleg hat höchstens {MAX_PDF_PAGES}.",
+            code="pdf_pages",
+        )
+    text = _pdf_text(upload.data)
     return PreparedProof(
         kind="pdf",
-        content_type="application/pdf",
-        data=data,
+        content_type=upload.content_type,
+        data=upload.data,
         text=text,
-        width=width,
-        height=height,
-        pages=pages,
+        width=upload.width,
+        height=upload.height,
+        pages=upload.pages,
         needs_ocr_of_pdf=len(re.sub(r"\s", "", text)) < MIN_PDF_TEXT,
     )
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text layer of a PDF that kc.core.uploads has accepted."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            reader.decrypt("")
+        text = "\n".join(_page_text(page) for page in reader.pages)
+    except Exception as exc:  # pypdf raises many kinds on a broken file
+        raise ProofRejected("PDF beschädigt oder unvollständig übertragen.", code="broken") from exc
+    return _clean_text(text)
 
 
 def _page_text(page: PageObject) -> str:

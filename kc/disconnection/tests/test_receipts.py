@@ -17,6 +17,7 @@ from datetime import date
 import pytest
 from PIL import Image
 
+from kc.core import uploads
 from kc.disconnection import receipts
 from kc.disconnection.receipts import ProofRejected, prepare_upload, read_receipt
 from kc.disconnection.tests import receipt_images as images
@@ -85,7 +86,7 @@ def test_a_zip_is_refused_even_with_a_receipt_inside() -> None:
 
 
 def test_heic_without_a_pillow_plugin_asks_for_jpeg(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(receipts, "_pillow_opens", lambda fmt: fmt != "HEIF")
+    monkeypatch.setattr(uploads, "_pillow_opens", lambda fmt: fmt != "HEIF")
     heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)
     with pytest.raises(ProofRejected, match=r"HEIC-Foto. Bitte das Foto als JPEG"):
         prepare_upload(heic)
