@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kc.disconnection",
     "kc.channels",
     "kc.desk",
+    "kc.portal",
     "kc.api",
 ]
 
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kc.core.middleware.RequestContextMiddleware",
+    "kc.core.middleware.CustomerAreaMiddleware",
     "kc.core.middleware.StaffMFARequiredMiddleware",
 ]
 
@@ -137,6 +139,7 @@ KC_PERIODIC_TASKS = {
         "every": env_int("KC_MAIL_POLL_SECONDS", 60),
     },
     "sweep_outbox": {"task": "kc.channels.tasks.sweep_outbox", "every": 300},
+    "sweep_portal_mail": {"task": "kc.portal.tasks.sweep_portal_mail", "every": 300},
     "scan_attachments": {"task": "kc.channels.tasks.scan_pending_attachments", "every": 120},
     "sla_reminders": {"task": "kc.cases.tasks.sla_reminders", "every": 300},
     "print_batches": {
@@ -147,6 +150,7 @@ KC_PERIODIC_TASKS = {
     "letter_outbox": {"task": "kc.channels.tasks.sweep_letter_deliveries", "every": 300},
     "mandate_expiry": {"task": "kc.payments.tasks.expire_unused_mandates", "every": 86_400},
     "proofs": {"task": "kc.disconnection.tasks.sweep_proofs", "every": 120},
+    "reading_photos": {"task": "kc.supply.tasks.scan_pending_reading_photos", "every": 300},
     "reconnections": {"task": "kc.disconnection.tasks.reconnect_paid_and_escalate", "every": 60},
 }
 
@@ -184,6 +188,12 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 # Failed logins cool off after the window passes: no permanent lockout.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env_str("KC_LOGIN_FAILED_LIMIT", "10/m/ip,5/5m/key"),
+    # The customer portal (kc.portal): failed logins and codes per address and per IP,
+    # sign-up attempts per customer number and per IP, reset mails per address.
+    "portal_login_failed": env_str("KC_PORTAL_LOGIN_FAILED_LIMIT", "20/m/ip,5/5m/key"),
+    "portal_mfa_failed": env_str("KC_PORTAL_MFA_FAILED_LIMIT", "20/m/ip,5/5m/key"),
+    "portal_signup": env_str("KC_PORTAL_SIGNUP_LIMIT", "30/h/ip,5/h/key"),
+    "portal_reset": env_str("KC_PORTAL_RESET_LIMIT", "20/h/ip,3/h/key"),
     "login": "30/m/ip",
 }
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
@@ -241,6 +251,8 @@ STORAGES = {
 # --- The utility ----------------------------------------------------------
 KC_UTILITY_NAME = env_str("KC_UTILITY_NAME", "Stadtwerke Musterstadt")
 KC_HOTLINE = env_str("KC_HOTLINE", "0800 1234 567")
+# The customer portal's address, linked from the notice of a new answer (no content in it).
+KC_PORTAL_URL = env_str("KC_PORTAL_URL", "http://127.0.0.1:8000/portal/")
 KC_DEFAULT_PHONE_REGION = env_str("KC_DEFAULT_PHONE_REGION", "DE")
 KC_CTI_BLOCKED_NUMBERS = env_list("KC_CTI_BLOCKED_NUMBERS", [])
 

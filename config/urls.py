@@ -15,5 +15,6 @@ urlpatterns = [
     path("abrechnung/", include("kc.billing.urls")),
     path("zahlungen/", include("kc.payments.urls")),
     path("sperrung/", include("kc.disconnection.urls")),
+    path("portal/", include("kc.portal.urls")),
     path("", include("kc.desk.urls")),
 ]

@@ -75,6 +75,29 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+# The only paths a customer's portal login may use.
+CUSTOMER_PREFIXES = ("/portal/", "/static/", "/healthz", "/i18n/")
+PORTAL_HOME = "/portal/"
+
+
+class CustomerAreaMiddleware:
+    """A customer's login opens the portal and nothing else: every staff page (many only
+    ask for a login) answers a customer with the portal's start page."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "is_customer", False)
+            and not request.path.startswith(CUSTOMER_PREFIXES)
+        ):
+            if request.method != "GET" or request.headers.get("hx-request"):
+                return HttpResponseForbidden()
+            return redirect(PORTAL_HOME)
+        return self.get_response(request)
 
 
 class StaffMFARequiredMiddleware:
@@ -87,6 +110,7 @@ class StaffMFARequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
+            and not getattr(user, "is_customer", False)  # their second factor is optional
             and not request.path.startswith(MFA_EXEMPT_PREFIXES)
             and not has_second_factor(user.pk)
         ):

@@ -26,11 +26,15 @@ class Team(models.Model):
 
 
 class User(AbstractUser):
-    """A member of staff. Roles are Django groups (see kc.core.roles)."""
+    """A member of staff (roles are Django groups, see kc.core.roles), or a customer's
+    portal login (`is_customer`)."""
 
     team = models.ForeignKey(
         Team, verbose_name=_("Team"), null=True, blank=True, on_delete=models.SET_NULL
     )
+    # A portal login of a customer (kc.portal), not a member of staff: kept out of every
+    # staff page by CustomerAreaMiddleware.
+    is_customer = models.BooleanField(_("Kundenzugang"), default=False, editable=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("Mitarbeiter/in")  # type: ignore[assignment]

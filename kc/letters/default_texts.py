@@ -120,6 +120,22 @@ Den Betrag und das Datum jeder Belastung teilen wir Ihnen vorab mit.
 
 {CLOSING}"""
 
+PORTAL_CODE_SUBJECT = "Ihr Freischaltcode für das Kundenportal"
+PORTAL_CODE_BODY = f"""{GREETING}
+
+Sie haben einen Freischaltcode für unser Kundenportal angefordert. Mit Ihrer Kundennummer \
+{{{{ kundennummer }}}} und diesem Code legen Sie Ihren Zugang an:
+
+Freischaltcode: {{{{ freischaltcode }}}}
+Gültig bis: {{{{ gueltig_bis }}}}
+
+Der Code gilt nur einmal. Haben Sie keinen Code angefordert, können Sie diesen Brief \
+vernichten; ohne den Code kann niemand einen Zugang für Sie anlegen.
+
+{QUESTIONS}
+
+{CLOSING}"""
+
 TARIFF_OFFER_SUBJECT = "Ihr persönliches Angebot: {{ tarif }}"
 TARIFF_OFFER_BODY = f"""{GREETING}
 

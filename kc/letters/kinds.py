@@ -98,6 +98,15 @@ KINDS: dict[str, LetterKind] = {
             placeholders=("mandatsreferenz", "glaeubiger_id", "iban", "kontoinhaber", "erteilt_am"),
         ),
         _kind(
+            "portal_code",
+            _("Freischaltcode Kundenportal"),
+            texts.PORTAL_CODE_SUBJECT,
+            texts.PORTAL_CODE_BODY,
+            placeholders=("freischaltcode", "gueltig_bis"),
+            # By post to the address on file: that is what proves the customer's identity.
+            post_required=True,
+        ),
+        _kind(
             "tariff_offer",
             _("Tarifangebot"),
             texts.TARIFF_OFFER_SUBJECT,

@@ -1,0 +1,103 @@
+"""The one gate through which every portal view loads data: owner-scoped querysets.
+
+A customer sees only what belongs to their own business partner. Meters and readings are
+shared by everyone who ever lived at a market location, so they are limited to the
+customer's own contracts and supply periods: the tenant before or after stays private.
+Anything outside the scope answers 404, never 403, so ids cannot be probed."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from kc.billing.models import BudgetBillingPlan, Invoice
+from kc.cases.models import Case
+from kc.customers.models import BusinessPartner, ContractAccount
+from kc.letters.models import Letter
+from kc.payments.models import SepaMandate
+from kc.supply.models import Contract, Meter, MeterReading, Register
+
+
+@dataclass(frozen=True)
+class CustomerScope:
+    partner: BusinessPartner
+
+    def accounts(self) -> QuerySet[ContractAccount]:
+        return ContractAccount.objects.filter(partner=self.partner).order_by("number")
+
+    def account(self, pk: int) -> ContractAccount:
+        return get_object_or_404(self.accounts(), pk=pk)
+
+    def contracts(self) -> QuerySet[Contract]:
+        return (
+            Contract.objects.filter(account__partner=self.partner)
+            .select_related("account", "tariff", "market_location__premise")
+            .order_by("-start_date", "number")
+        )
+
+    def current_contracts(self, today: datetime.date) -> QuerySet[Contract]:
+        return self.contracts().filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today
+        )
+
+    def contract(self, pk: int) -> Contract:
+        return get_object_or_404(self.contracts(), pk=pk)
+
+    def meters_of(self, contract: Contract) -> QuerySet[Meter]:
+        """The meters that counted for this contract during its supply period."""
+        meters = Meter.objects.filter(market_location_id=contract.market_location_id)
+        if contract.end_date is not None:
+            meters = meters.filter(installed_on__lte=contract.end_date)
+        return meters.filter(
+            Q(removed_on__isnull=True) | Q(removed_on__gte=contract.start_date)
+        ).order_by("number")
+
+    def register(self, pk: int) -> tuple[Register, Contract]:
+        """A register the customer may read and report on, with the contract it serves."""
+        register = get_object_or_404(Register.objects.select_related("meter"), pk=pk)
+        for contract in self.contracts().filter(
+            market_location_id=register.meter.market_location_id
+        ):
+            if self.meters_of(contract).filter(pk=register.meter_id).exists():
+                return register, contract
+        raise Http404
+
+    def readings(self, register: Register, contract: Contract) -> QuerySet[MeterReading]:
+        readings = register.readings.filter(read_on__gte=contract.start_date)
+        if contract.end_date is not None:
+            readings = readings.filter(read_on__lte=contract.end_date)
+        return readings.order_by("-read_on", "-id")
+
+    def invoices(self) -> QuerySet[Invoice]:
+        return Invoice.objects.filter(account__partner=self.partner).select_related("account")
+
+    def invoice(self, pk: int) -> Invoice:
+        return get_object_or_404(self.invoices(), pk=pk)
+
+    def letters(self) -> QuerySet[Letter]:
+        """Letters that went out (held or withdrawn ones never reached the customer)."""
+        return (
+            Letter.objects.filter(partner=self.partner, status=Letter.Status.READY)
+            .exclude(pdf="")
+            .order_by("-created_at", "-id")
+        )
+
+    def letter(self, pk: int) -> Letter:
+        return get_object_or_404(self.letters(), pk=pk)
+
+    def letter_by_number(self, number: str) -> Letter:
+        return get_object_or_404(self.letters(), number=number)
+
+    def plans(self) -> QuerySet[BudgetBillingPlan]:
+        return BudgetBillingPlan.objects.filter(contract__account__partner=self.partner)
+
+    def mandates(self) -> QuerySet[SepaMandate]:
+        return SepaMandate.objects.filter(account__partner=self.partner).order_by("-id")
+
+    def cases(self) -> QuerySet[Case]:
+        return Case.objects.filter(partner=self.partner).order_by("-received_at", "-id")
+
+    def case(self, pk: int) -> Case:
+        return get_object_or_404(self.cases(), pk=pk)

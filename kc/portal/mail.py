@@ -1,0 +1,78 @@
+"""The portal's own mails (address check, password reset): an outbox row in the same
+transaction as the change, sent by a worker, retried with backoff, claimed once."""
+
+import datetime
+import logging
+import smtplib
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from kc.channels.email.outbox import smtp_config
+from kc.channels.email.smtp import SmtpConfig, build_message, send_message
+from kc.core.enqueue import enqueue_with_transaction
+from kc.portal.models import PortalMail
+
+CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+MAX_ATTEMPTS = 6
+log = logging.getLogger(__name__)
+
+
+def queue_mail(*, to: str, subject: str, body: str) -> PortalMail:
+    from kc.portal.tasks import send_portal_mail
+
+    mail = PortalMail.objects.create(to=to, subject=subject, body=body)
+    enqueue_with_transaction(send_portal_mail, mail.pk)
+    return mail
+
+
+def claim(mail_id: int) -> PortalMail | None:
+    now = timezone.now()
+    claimed = (
+        PortalMail.objects.filter(pk=mail_id)
+        .filter(
+            models.Q(state=PortalMail.State.QUEUED)
+            | models.Q(state=PortalMail.State.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+        )
+        .update(state=PortalMail.State.SENDING, claimed_at=now, attempts=models.F("attempts") + 1)
+    )
+    return PortalMail.objects.get(pk=mail_id) if claimed else None
+
+
+def send(mail_id: int, config: SmtpConfig | None = None) -> tuple[bool, bool]:
+    """Send one queued mail; returns (sent, retry)."""
+    mail = claim(mail_id)
+    if mail is None:
+        return False, False
+    message = build_message(
+        from_addr=settings.KC_MAIL_FROM,
+        from_name=settings.KC_UTILITY_NAME,
+        to=[mail.to],
+        subject=mail.subject,
+        text=mail.body,
+        auto_submitted="auto-generated",
+        msgid_domain=settings.KC_MAIL_DOMAIN,
+    )
+    try:
+        send_message(config or smtp_config(), message, envelope_from=settings.KC_MAIL_FROM)
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("portal mail %s failed: %s", mail.pk, exc)
+        final = mail.attempts >= MAX_ATTEMPTS
+        state = PortalMail.State.FAILED if final else PortalMail.State.QUEUED
+        PortalMail.objects.filter(pk=mail.pk).update(state=state, last_error=str(exc)[:300])
+        return False, not final
+    PortalMail.objects.filter(pk=mail.pk).update(
+        state=PortalMail.State.SENT, sent_at=timezone.now()
+    )
+    return True, False
+
+
+def waiting_ids(limit: int = 200) -> list[int]:
+    stale = timezone.now() - CLAIM_TIMEOUT
+    return list(
+        PortalMail.objects.filter(
+            models.Q(state=PortalMail.State.QUEUED, created_at__lt=timezone.now() - CLAIM_TIMEOUT)
+            | models.Q(state=PortalMail.State.SENDING, claimed_at__lt=stale)
+        ).values_list("pk", flat=True)[:limit]
+    )

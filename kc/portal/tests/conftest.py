@@ -1,0 +1,22 @@
+import pytest
+from django.test import Client
+
+from kc.core.models import User
+from kc.customers.models import BusinessPartner
+from kc.portal.tests.factories import customer, portal_login
+
+
+@pytest.fixture
+def partner(db: None) -> BusinessPartner:
+    return customer()
+
+
+@pytest.fixture
+def customer_user(partner: BusinessPartner) -> User:
+    return portal_login(partner)
+
+
+@pytest.fixture
+def customer_client(client: Client, customer_user: User) -> Client:
+    client.force_login(customer_user)
+    return client

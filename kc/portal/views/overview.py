@@ -1,0 +1,126 @@
+"""What the customer has: overview, contracts with meters, documents, cases."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from kc.billing.models import BudgetBillingPlan, Invoice
+from kc.core import audit
+from kc.customers.models import ContractAccount
+from kc.letters.models import Letter
+from kc.payments import ledger
+from kc.payments.models import SepaMandate
+from kc.portal.views.common import CustomerRequest, customer_required, scope
+
+RECENT_DOCUMENTS = 5
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    account: ContractAccount
+    balance: Decimal
+    due_now: Decimal
+    mandate: SepaMandate | None
+
+
+def _summaries(request: CustomerRequest) -> list[AccountSummary]:
+    today = timezone.localdate()
+    mandates = {
+        m.account_id: m for m in scope(request).mandates().filter(status=SepaMandate.Status.ACTIVE)
+    }
+    return [
+        AccountSummary(
+            account=account,
+            balance=ledger.balance(account),
+            due_now=ledger.due_balance(account, on=today),
+            mandate=mandates.get(account.pk),
+        )
+        for account in scope(request).accounts()
+    ]
+
+
+@customer_required
+def home(request: CustomerRequest) -> HttpResponse:
+    customer = scope(request)
+    today = timezone.localdate()
+    active_plans = BudgetBillingPlan.objects.filter(status=BudgetBillingPlan.Status.ACTIVE)
+    contracts = customer.current_contracts(today).prefetch_related(
+        Prefetch("budget_plans", queryset=active_plans, to_attr="active_plans")
+    )
+    context = {
+        "partner": customer.partner,
+        "accounts": _summaries(request),
+        "contracts": contracts,
+        "invoices": customer.invoices()[:RECENT_DOCUMENTS],
+        "letters": customer.letters()[:RECENT_DOCUMENTS],
+        "cases": customer.cases().filter(status__in=OPEN_STATES)[:RECENT_DOCUMENTS],
+    }
+    return render(request, "portal/home.html", context)
+
+
+OPEN_STATES = ("new", "open", "waiting_customer", "waiting_internal")
+
+
+@customer_required
+def contract_detail(request: CustomerRequest, pk: int) -> HttpResponse:
+    customer = scope(request)
+    contract = customer.contract(pk)
+    meters = []
+    for meter in customer.meters_of(contract).prefetch_related("registers"):
+        registers = [
+            (register, list(customer.readings(register, contract)[:12]))
+            for register in meter.registers.all()
+        ]
+        meters.append((meter, registers))
+    plan = contract.budget_plans.filter(status=BudgetBillingPlan.Status.ACTIVE).first()
+    dues = plan.dues.order_by("due_on") if plan else []
+    context = {"contract": contract, "meters": meters, "plan": plan, "dues": dues}
+    return render(request, "portal/contract_detail.html", context)
+
+
+@customer_required
+def documents(request: CustomerRequest) -> HttpResponse:
+    customer = scope(request)
+    letters = {letter.number: letter for letter in customer.letters()}
+    invoices = list(customer.invoices())
+    invoice_letters = {invoice.letter_number for invoice in invoices}
+    context = {
+        "invoices": [(invoice, letters.get(invoice.letter_number)) for invoice in invoices],
+        "letters": [letter for letter in letters.values() if letter.number not in invoice_letters],
+    }
+    return render(request, "portal/documents.html", context)
+
+
+@customer_required
+def invoice_pdf(request: CustomerRequest, pk: int) -> FileResponse:
+    invoice: Invoice = scope(request).invoice(pk)
+    if not invoice.letter_number:
+        raise Http404
+    return _letter_response(request, scope(request).letter_by_number(invoice.letter_number))
+
+
+@customer_required
+def letter_pdf(request: CustomerRequest, pk: int) -> FileResponse:
+    return _letter_response(request, scope(request).letter(pk))
+
+
+def _letter_response(request: CustomerRequest, letter: Letter) -> FileResponse:
+    audit.record(
+        actor=request.user,
+        action=audit.Action.READ,
+        obj=letter,
+        partner_id=letter.partner_id,
+    )
+    response = FileResponse(
+        letter.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{letter.number}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
