@@ -1,5 +1,6 @@
 from django.urls import path
 
+from kc.portal import urls_requests, urls_services
 from kc.portal.views import auth, overview, security
 
 app_name = "portal"
@@ -18,8 +19,11 @@ urlpatterns = [
     path("sicherheit/", security.security, name="security"),
     path("sicherheit/2fa/ein/", security.totp_activate, name="totp_activate"),
     path("sicherheit/2fa/aus/", security.totp_deactivate, name="totp_deactivate"),
-    path("vertraege/<int:pk>/", overview.contract_detail, name="contract"),
+    path("vertraege/<int:contract_id>/", overview.contract_detail, name="contract"),
     path("dokumente/", overview.documents, name="documents"),
-    path("rechnungen/<int:pk>/pdf/", overview.invoice_pdf, name="invoice_pdf"),
-    path("briefe/<int:pk>/pdf/", overview.letter_pdf, name="letter_pdf"),
+    path("rechnungen/<int:invoice_id>/pdf/", overview.invoice_pdf, name="invoice_pdf"),
+    path("briefe/<int:letter_id>/pdf/", overview.letter_pdf, name="letter_pdf"),
 ]
+# Kwarg names say which object an id is (contract_id, invoice_id, ...): the object-level
+# security test fills each with another customer's id of that kind.
+urlpatterns += urls_services.urlpatterns + urls_requests.urlpatterns

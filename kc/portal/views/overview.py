@@ -66,9 +66,9 @@ OPEN_STATES = ("new", "open", "waiting_customer", "waiting_internal")
 
 
 @customer_required
-def contract_detail(request: CustomerRequest, pk: int) -> HttpResponse:
+def contract_detail(request: CustomerRequest, contract_id: int) -> HttpResponse:
     customer = scope(request)
-    contract = customer.contract(pk)
+    contract = customer.contract(contract_id)
     meters = []
     for meter in customer.meters_of(contract).prefetch_related("registers"):
         registers = [
@@ -96,16 +96,16 @@ def documents(request: CustomerRequest) -> HttpResponse:
 
 
 @customer_required
-def invoice_pdf(request: CustomerRequest, pk: int) -> FileResponse:
-    invoice: Invoice = scope(request).invoice(pk)
+def invoice_pdf(request: CustomerRequest, invoice_id: int) -> FileResponse:
+    invoice: Invoice = scope(request).invoice(invoice_id)
     if not invoice.letter_number:
         raise Http404
     return _letter_response(request, scope(request).letter_by_number(invoice.letter_number))
 
 
 @customer_required
-def letter_pdf(request: CustomerRequest, pk: int) -> FileResponse:
-    return _letter_response(request, scope(request).letter(pk))
+def letter_pdf(request: CustomerRequest, letter_id: int) -> FileResponse:
+    return _letter_response(request, scope(request).letter(letter_id))
 
 
 def _letter_response(request: CustomerRequest, letter: Letter) -> FileResponse:
