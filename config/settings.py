@@ -255,6 +255,8 @@ KC_HOTLINE = env_str("KC_HOTLINE", "0800 1234 567")
 KC_PORTAL_URL = env_str("KC_PORTAL_URL", "http://127.0.0.1:8000/portal/")
 KC_DEFAULT_PHONE_REGION = env_str("KC_DEFAULT_PHONE_REGION", "DE")
 KC_CTI_BLOCKED_NUMBERS = env_list("KC_CTI_BLOCKED_NUMBERS", [])
+# bench/portal_load.py only: /bench/ping, a plain-text view without database or session.
+KC_BENCH_PING = env_bool("KC_BENCH_PING", False)
 
 # --- Billing -------------------------------------------------------------------
 KC_BUDGET_INSTALMENTS = env_int("KC_BUDGET_INSTALMENTS", 11)  # 11 or 12 per year

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -44,3 +44,9 @@ def _worker_state() -> dict[str, object]:
         "last_seen": beat.seen_at.isoformat(),
         "age_seconds": int(age.total_seconds()),
     }
+
+
+def bench_ping(request: HttpRequest) -> HttpResponse:
+    """The smallest Django answer (no database, no session read) for bench/portal_load.py;
+    routed only with KC_BENCH_PING=1."""
+    return HttpResponse(b"pong\n", content_type="text/plain")
