@@ -2,6 +2,7 @@
 and staff."""
 
 import re
+from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
@@ -21,7 +22,7 @@ SECRET = "JBSWY3DPEHPK3PXP"
 LOGIN = "/portal/anmelden/"
 
 
-def log_in(client: Client, user: User, password: str = PASSWORD, **extra: str) -> object:
+def log_in(client: Client, user: User, password: str = PASSWORD, **extra: str) -> Any:
     return client.post(LOGIN, {"email": user.email, "password": password} | extra)
 
 

@@ -1,6 +1,7 @@
 """Sign-up: customer number plus a secret only the customer knows, then the address check."""
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 NOT_MATCHED = "Diese Angaben können wir keinem Kundenkonto zuordnen"
 
 
-def signup(client: Client, **fields: str) -> object:
+def signup(client: Client, **fields: str) -> Any:
     data = {
         "customer_number": "",
         "account_number": "",
@@ -53,10 +54,10 @@ def test_invoice_amount_opens_a_login_that_works_after_the_address_check(client:
     assert client.get(link_in(mail)).status_code == 302
     login.refresh_from_db()
     assert login.email_verified_at is not None
-    response = client.post(
+    logged_in = client.post(
         reverse("portal:login"), {"email": "neu@example.org", "password": PASSWORD}
     )
-    assert response.status_code == 302 and response["Location"] == reverse("portal:home")
+    assert logged_in.status_code == 302 and logged_in["Location"] == reverse("portal:home")
     assert client.get(reverse("portal:home")).status_code == 200
 
 
