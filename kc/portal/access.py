@@ -13,9 +13,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kc.billing.models import BudgetBillingPlan, Invoice
+from kc.cases import selectors as case_selectors
 from kc.cases.models import Case
 from kc.customers.models import BusinessPartner, ContractAccount
+from kc.disconnection.models import DisconnectionCase
 from kc.letters.models import Letter
+from kc.payments import ledger
 from kc.payments.models import SepaMandate
 from kc.supply.models import Contract, Meter, MeterReading, Register
 
@@ -101,3 +104,38 @@ class CustomerScope:
 
     def case(self, pk: int) -> Case:
         return get_object_or_404(self.cases(), pk=pk)
+
+    # --- requests: meter readings, mailbox, proofs of payment ----------------------------
+
+    def reporting_registers(self, today: datetime.date) -> list[tuple[Register, Contract]]:
+        """Registers of meters in place today under a current contract: where the customer
+        may report a reading."""
+        found: list[tuple[Register, Contract]] = []
+        for contract in self.current_contracts(today):
+            meters = self.meters_of(contract).filter(
+                Q(removed_on__isnull=True) | Q(removed_on__gte=today)
+            )
+            registers = Register.objects.filter(meter__in=meters).select_related("meter")
+            found += [(r, contract) for r in registers.order_by("meter__number", "obis_code")]
+        return found
+
+    def reporting_register(self, pk: int, today: datetime.date) -> tuple[Register, Contract]:
+        for register, contract in self.reporting_registers(today):
+            if register.pk == pk:
+                return register, contract
+        raise Http404
+
+    def mailbox(self) -> QuerySet[Case]:
+        """Cases with something the customer may read, each with `unread_answers`."""
+        return case_selectors.portal_cases(self.partner)
+
+    def mailbox_case(self, pk: int) -> Case:
+        return get_object_or_404(self.mailbox(), pk=pk)
+
+    def proof_accounts(self, today: datetime.date) -> QuerySet[ContractAccount]:
+        """Accounts a proof of payment can be for: an open disconnection case or arrears."""
+        with_case = DisconnectionCase.objects.filter(
+            account__partner=self.partner, status__in=DisconnectionCase.OPEN
+        ).values("account_id")
+        owing = [a.pk for a in self.accounts() if ledger.due_balance(a, on=today) > 0]
+        return self.accounts().filter(Q(pk__in=with_case) | Q(pk__in=owing))
