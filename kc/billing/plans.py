@@ -254,6 +254,7 @@ def request_change(
         raise PlanError(_("Der Vertrag hat keinen gültigen Abschlagsplan."))
     if amount <= 0:
         raise PlanError(_("Der Abschlag muss größer als 0 € sein."))
+    _refuse_repeat(contract, plan, amount)
     if not reason.strip():
         raise PlanError(_("Bitte den Grund für die Änderung angeben."))
     today = timezone.localdate()
@@ -286,6 +287,24 @@ def request_change(
     change.save()
     audit.record(actor=actor, action=audit.Action.CREATE, obj=change)
     return change
+
+
+def _refuse_repeat(contract: Contract, plan: BudgetBillingPlan, amount: Decimal) -> None:
+    """A repeated request (a double click, a second tab) changes nothing: the amount is
+    already the plan's, or an earlier request still waits for a person's decision."""
+    waiting = contract.budget_changes.filter(status=BudgetChangeRequest.Status.PENDING).first()
+    if waiting is not None:
+        raise PlanError(
+            _("Ein Änderungswunsch vom %(day)s wird noch geprüft (Vorgang %(case)s).")
+            % {
+                "day": f"{timezone.localtime(waiting.requested_at):%d.%m.%Y}",
+                "case": waiting.case_number or "–",
+            }
+        )
+    if amount == plan.instalment:
+        raise PlanError(
+            _("Der Abschlag beträgt bereits %(amount)s.") % {"amount": format_eur(amount)}
+        )
 
 
 @transaction.atomic

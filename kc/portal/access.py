@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from kc.billing.models import BudgetBillingPlan, Invoice
+from kc.billing.models import BudgetBillingPlan, BudgetChangeRequest, Invoice, TariffOffer
 from kc.cases import selectors as case_selectors
 from kc.cases.models import Case
 from kc.customers.models import BusinessPartner, ContractAccount
@@ -104,6 +104,37 @@ class CustomerScope:
 
     def case(self, pk: int) -> Case:
         return get_object_or_404(self.cases(), pk=pk)
+
+    def budget_changes(self, contract: Contract) -> QuerySet[BudgetChangeRequest]:
+        """The Abschlag change requests of one of the customer's contracts, newest first."""
+        return BudgetChangeRequest.objects.filter(
+            contract=contract, contract__account__partner=self.partner
+        ).order_by("-requested_at", "-pk")
+
+    def active_mandate(self, account: ContractAccount) -> SepaMandate | None:
+        return self.mandates().filter(account=account, status=SepaMandate.Status.ACTIVE).first()
+
+    def offers(self, contract: Contract) -> QuerySet[TariffOffer]:
+        """Tariff offers made to the customer for one of their contracts, newest first."""
+        return (
+            TariffOffer.objects.filter(
+                partner=self.partner, contract=contract, contract__account__partner=self.partner
+            )
+            .select_related("tariff", "contract")
+            .order_by("-created_at", "-pk")
+        )
+
+    def offer(self, contract: Contract, pk: int) -> TariffOffer:
+        return get_object_or_404(self.offers(contract), pk=pk)
+
+    def current_registers(self, contract: Contract) -> QuerySet[Register]:
+        """The registers of the meters still in place for the contract (readings today)."""
+        meters = self.meters_of(contract).filter(removed_on__isnull=True)
+        return (
+            Register.objects.filter(meter__in=meters)
+            .select_related("meter")
+            .order_by("meter__number", "obis_code")
+        )
 
     # --- requests: meter readings, mailbox, proofs of payment ----------------------------
 
