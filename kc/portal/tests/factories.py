@@ -15,6 +15,8 @@ from kc.customers.tests.factories import (
     ContractAccountFactory,
     PostalAddressFactory,
 )
+from kc.letters.models import Letterhead
+from kc.letters.tests.factories import LetterheadFactory
 from kc.portal.models import PortalAccount
 from kc.supply.models import Contract, MeterReading
 from kc.supply.tests.factories import MeterReadingFactory
@@ -31,6 +33,8 @@ def customer(**fields: object) -> BusinessPartner:
 
 def invoiced_account(partner: BusinessPartner) -> tuple[ContractAccount, Contract, Invoice]:
     """An account with one power contract billed for 2025 and invoiced in January 2026."""
+    if not Letterhead.objects.exists():
+        LetterheadFactory()  # without one, letters are held and have no PDF
     account = ContractAccountFactory(partner=partner)
     tariff = priced_tariff("strom", "Strom Basis")
     contract, register = metered_contract(tariff=tariff, start=START, account=account)
