@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kc.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kc.core.middleware.SessionLifetimeMiddleware",
@@ -252,6 +253,8 @@ STORAGES = {
 KC_UTILITY_NAME = env_str("KC_UTILITY_NAME", "Stadtwerke Musterstadt")
 KC_HOTLINE = env_str("KC_HOTLINE", "0800 1234 567")
 # The customer portal's address, linked from the notice of a new answer (no content in it).
+# The largest request body accepted (uploads included); nginx sets the same (issue 11).
+KC_MAX_REQUEST_BYTES = env_int("KC_MAX_REQUEST_BYTES", 25 * 1024 * 1024)
 KC_PORTAL_URL = env_str("KC_PORTAL_URL", "http://127.0.0.1:8000/portal/")
 KC_DEFAULT_PHONE_REGION = env_str("KC_DEFAULT_PHONE_REGION", "DE")
 KC_CTI_BLOCKED_NUMBERS = env_list("KC_CTI_BLOCKED_NUMBERS", [])

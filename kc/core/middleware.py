@@ -49,6 +49,29 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
+class RequestSizeLimitMiddleware:
+    """Refuse a request body above KC_MAX_REQUEST_BYTES by its declared length, before
+    Django reads a byte of it (Django limits form fields, not uploaded files). nginx applies
+    the same limit in production; this keeps the app safe without it."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit: int = settings.KC_MAX_REQUEST_BYTES
+        if length > limit:
+            message = _(
+                "Die Datei ist zu groß: höchstens %(mb)s MB je Sendung. Bitte verkleinern Sie "
+                "das Foto oder senden Sie weniger Dateien auf einmal."
+            ) % {"mb": limit // (1024 * 1024)}
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
