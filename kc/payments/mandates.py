@@ -58,8 +58,10 @@ def grant(
     bic: str = "",
     scheme: str = SepaMandate.Scheme.CORE,
     case_number: str = "",
+    replace_active: bool = True,
 ) -> SepaMandate:
-    """A new mandate for the account; an earlier active one ends, replaced by this one."""
+    """A new mandate for the account; an earlier active one ends, replaced by this one
+    (with `replace_active=False` it is refused instead: a repeated grant in the portal)."""
     iban, derived_bic = identifiers.validate_iban(iban)
     bic = (bic or derived_bic).strip().upper()
     holder = account_holder.strip()
@@ -72,6 +74,8 @@ def grant(
     creditor = current_creditor()
     account = ContractAccount.objects.select_for_update().get(pk=account.pk)
     previous = active_mandate(account)
+    if previous is not None and not replace_active:
+        raise ValidationError(_("Für dieses Vertragskonto besteht bereits ein Lastschriftmandat."))
     if previous is not None:
         _end(previous, SepaMandate.Status.REVOKED, _("Ersetzt durch ein neues Mandat."), actor)
     serial = SepaMandate.objects.filter(account=account).count() + 1
