@@ -46,7 +46,9 @@ class AcceptProofForm(forms.Form):
     reason = ReasonField(
         label=_("Begründung"),
         required=False,
-        help_text=_("Nur nötig, wenn der Beleg nicht den ganzen Betrag deckt."),
+        help_text=_(
+            "Nur nötig, wenn der Beleg nicht den ganzen Betrag deckt oder Zweifel bestehen."
+        ),
     )
 
 

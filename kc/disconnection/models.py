@@ -278,6 +278,9 @@ class PaymentProof(models.Model):
         _("Benötigt"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     note = models.CharField(_("Hinweis"), max_length=300, blank=True)
+    # Why the receipt may not prove a new payment (sent before, or paid before the threat):
+    # then only a person accepts it, with a reason.
+    doubt = models.CharField(_("Zweifel"), max_length=300, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(

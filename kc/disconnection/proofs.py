@@ -231,11 +231,52 @@ def match(proof: PaymentProof, text: str, facts: receipts.ReceiptFacts) -> str:
                 amount=format_eur(proof.amount)
             ),
         )
-    proof.save(update_fields=["ocr_text", "amount", "paid_on", "payer_iban", "reference", "needed"])
-    _decide(proof, status, note, final=False)
+    proof.doubt = doubts_about(proof)[:300]
+    proof.save(
+        update_fields=[
+            "ocr_text",
+            "amount",
+            "paid_on",
+            "payer_iban",
+            "reference",
+            "needed",
+            "doubt",
+        ]
+    )
+    _decide(proof, status, f"{note} {proof.doubt}".strip(), final=False)
     # Booked meanwhile: the payment decides, the proof keeps what it says.
     _reconnect_if_paid(case)
     return proof.status
+
+
+def doubts_about(proof: PaymentProof) -> str:
+    """Reasons why a receipt may not show a new payment: the same file came in before (any
+    account), or the payment it shows was made before the disconnection threat, so the
+    arrears were counted after it."""
+    doubts = []
+    earlier = (
+        PaymentProof.objects.filter(sha256=proof.sha256, received_at__lt=proof.received_at)
+        .exclude(pk=proof.pk)
+        .select_related("account")
+        .order_by("received_at")
+        .first()
+    )
+    if earlier is not None:
+        doubts.append(
+            _("Derselbe Beleg wurde schon am {date} eingereicht (Vertragskonto {account}).").format(
+                date=timezone.localtime(earlier.received_at).strftime("%d.%m.%Y"),
+                account=earlier.account.number,
+            )
+        )
+    case = proof.case
+    if case is not None and proof.paid_on is not None and proof.paid_on < case.threat_sent_on:
+        doubts.append(
+            _("Die Zahlung vom {paid} liegt vor der Sperrandrohung vom {threat}.").format(
+                paid=proof.paid_on.strftime("%d.%m.%Y"),
+                threat=case.threat_sent_on.strftime("%d.%m.%Y"),
+            )
+        )
+    return " ".join(doubts)
 
 
 def _decide(
@@ -274,6 +315,17 @@ def accept(proof: PaymentProof, *, actor: User, reason: str = "") -> PaymentProo
         raise ChainError(_("Der Beleg ist noch nicht auf Schadsoftware geprüft."))
     if proof.case is None:
         raise ChainError(_("Zu diesem Beleg gibt es keinen Sperrvorgang."))
+    if proof.doubt and not reason.strip():
+        raise ChainError(
+            _("Zweifel am Beleg: {doubt} Anerkennen nur mit Begründung.").format(doubt=proof.doubt)
+        )
+    if proof.doubt:
+        log_event(
+            proof.case,
+            "proof_despite_doubt",
+            _("Zahlbeleg trotz Zweifel anerkannt: {reason}").format(reason=reason.strip()),
+            actor,
+        )
     reconnection.order_reconnection(proof.case, actor=actor, reason=reason, proof=proof)
     proof.refresh_from_db()
     return proof
