@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from kc.core.admin_audit import AuditedAdmin
 from kc.supply.models import (
@@ -70,7 +71,24 @@ class MeterAdmin(admin.ModelAdmin[Meter]):
 
 @admin.register(MeterReading)
 class MeterReadingAdmin(admin.ModelAdmin[MeterReading]):
-    list_display = ("register", "read_on", "value", "reason", "source", "estimated")
-    list_filter = ("reason", "source", "estimated")
+    list_display = (
+        "register",
+        "read_on",
+        "value",
+        "reason",
+        "source",
+        "estimated",
+        "plausibility",
+        "needs_review",
+        "photo_scan",
+    )
+    list_filter = ("reason", "source", "estimated", "needs_review", "plausibility", "photo_scan")
     raw_id_fields = ("register",)
+    # The photo is named, not linked: a file still waiting for clamd is never handed out here.
+    exclude = ("photo",)
+    readonly_fields = ("plausibility", "photo_name", "photo_scan")
     show_full_result_count = False
+
+    @admin.display(description=_("Foto des Zählers"))
+    def photo_name(self, obj: MeterReading) -> str:
+        return obj.photo.name or "–"

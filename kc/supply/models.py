@@ -189,6 +189,20 @@ class MeterReading(models.Model):
         SMART_METER = "smart_meter", _("Messsystem")
         UTILITY = "utility", _("Versorger (geschätzt)")
 
+    class Plausibility(models.TextChoices):
+        """The verdict of kc.supply.plausibility on a customer's reading ("" unchecked)."""
+
+        OK = "ok", _("plausibel")
+        HIGH = "high", _("auffällig hoch")
+        LOW = "low", _("auffällig niedrig")
+        NO_HISTORY = "no_history", _("ohne Vergleichswert")
+
+    class PhotoScan(models.TextChoices):
+        PENDING = "pending", _("Virenprüfung ausstehend")
+        CLEAN = "clean", _("geprüft, sauber")
+        INFECTED = "infected", _("Schadsoftware, Foto gelöscht")
+        FAILED = "failed", _("nicht prüfbar")
+
     register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="readings")
     read_on = models.DateField(_("Ablesedatum"))
     value = models.DecimalField(_("Zählerstand"), max_digits=12, decimal_places=3)
@@ -197,12 +211,33 @@ class MeterReading(models.Model):
     estimated = models.BooleanField(_("Geschätzt"), default=False)
     estimation_reason = models.CharField(_("Grund der Schätzung"), max_length=200, blank=True)
     recorded_at = models.DateTimeField(_("Erfasst"), auto_now_add=True)
+    plausibility = models.CharField(
+        _("Plausibilität"), max_length=12, choices=Plausibility.choices, blank=True
+    )
+    # Implausible, but confirmed by the customer: a person looks at it.
+    needs_review = models.BooleanField(_("Zu prüfen"), default=False)
+    photo = models.FileField(_("Foto des Zählers"), upload_to="readings/%Y/%m/", blank=True)
+    photo_scan = models.CharField(
+        _("Virenprüfung des Fotos"), max_length=10, choices=PhotoScan.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("Zählerstand")
         verbose_name_plural = _("Zählerstände")
         ordering = ["register", "-read_on"]
-        indexes = [models.Index(fields=["register", "read_on"], name="reading_register_date")]
+        indexes = [
+            models.Index(fields=["register", "read_on"], name="reading_register_date"),
+            models.Index(
+                fields=["recorded_at"],
+                condition=models.Q(needs_review=True),
+                name="reading_needs_review",
+            ),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(photo_scan="pending"),
+                name="reading_photo_pending",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["register", "read_on", "reason"], name="reading_once_per_day_reason"

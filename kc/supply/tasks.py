@@ -1,0 +1,11 @@
+"""Background tasks of supply data: call one service."""
+
+from django.tasks import task
+
+from kc.supply import services
+
+
+@task()
+def scan_pending_reading_photos() -> int:
+    """Meter photos from customers still waiting for clamd (it was down when they came)."""
+    return services.scan_pending_photos()
