@@ -152,7 +152,6 @@ KC_PERIODIC_TASKS = {
     "mandate_expiry": {"task": "kc.payments.tasks.expire_unused_mandates", "every": 86_400},
     "proofs": {"task": "kc.disconnection.tasks.sweep_proofs", "every": 120},
     "reading_photos": {"task": "kc.supply.tasks.scan_pending_reading_photos", "every": 300},
-    "reading_photos": {"task": "kc.supply.tasks.scan_pending_reading_photos", "every": 300},
     "reconnections": {"task": "kc.disconnection.tasks.reconnect_paid_and_escalate", "every": 60},
 }
 
