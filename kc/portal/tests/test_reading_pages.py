@@ -44,7 +44,8 @@ def register(partner: BusinessPartner) -> Register:
 
 
 @pytest.fixture(autouse=True)
-def clean_scans(monkeypatch: pytest.MonkeyPatch) -> None:
+def clean_scans(monkeypatch: pytest.MonkeyPatch, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(
         clamd, "scan_configured", lambda data, *, timeout=None: clamd.ScanOutcome("clean")
     )
