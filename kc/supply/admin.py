@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from kc.core.admin_audit import AuditedAdmin
 from kc.supply.models import (
     Contract,
+    GasCalorificValue,
+    GasConversionFactor,
     MarketLocation,
     Meter,
     MeterReading,
@@ -35,7 +37,7 @@ class PremiseAdmin(admin.ModelAdmin[Premise]):
 
 @admin.register(MarketLocation)
 class MarketLocationAdmin(admin.ModelAdmin[MarketLocation]):
-    list_display = ("malo_id", "division", "premise")
+    list_display = ("malo_id", "division", "premise", "gas_network_area")
     search_fields = ("=malo_id",)
     raw_id_fields = ("premise",)
     show_full_result_count = False
@@ -92,3 +94,19 @@ class MeterReadingAdmin(admin.ModelAdmin[MeterReading]):
     @admin.display(description=_("Foto des Zählers"))
     def photo_name(self, obj: MeterReading) -> str:
         return obj.photo.name or "–"
+
+
+@admin.register(GasCalorificValue)
+class GasCalorificValueAdmin(admin.ModelAdmin[GasCalorificValue]):
+    list_display = ("network_area", "valid_from", "valid_to", "value_kwh_per_m3")
+    list_filter = ("network_area",)
+    search_fields = ("=network_area",)
+    date_hierarchy = "valid_from"
+
+
+@admin.register(GasConversionFactor)
+class GasConversionFactorAdmin(admin.ModelAdmin[GasConversionFactor]):
+    list_display = ("market_location", "valid_from", "z_number")
+    search_fields = ("=market_location__malo_id",)
+    raw_id_fields = ("market_location",)
+    show_full_result_count = False

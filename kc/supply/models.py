@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,11 @@ class MarketLocation(models.Model):
     )
     premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="market_locations")
     division = models.CharField(_("Sparte"), max_length=8, choices=Division.choices)
+    # Gas only: the grid operator's network area (Brennwertbezirk) whose published calorific
+    # values (GasCalorificValue) convert the m³ of a meter here into kWh.
+    gas_network_area = models.CharField(
+        _("Netzgebiet (Brennwertbezirk)"), max_length=40, blank=True
+    )
 
     class Meta:
         verbose_name = _("Marktlokation")
@@ -274,3 +280,79 @@ class ContractTariff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract} {self.tariff} ab {self.valid_from:%d.%m.%Y}"
+
+
+class GasCalorificValue(models.Model):
+    """Abrechnungsbrennwert (DVGW G 685): kWh per m³ of gas in a network area for the days
+    valid_from..valid_to (both inclusive), as the grid operator publishes it (usually one row a
+    month). Billing converts m³ into kWh with it and the meter location's Zustandszahl."""
+
+    network_area = models.CharField(_("Netzgebiet (Brennwertbezirk)"), max_length=40)
+    valid_from = models.DateField(_("Gültig ab"))
+    valid_to = models.DateField(_("Gültig bis"))
+    value_kwh_per_m3 = models.DecimalField(
+        _("Abrechnungsbrennwert (kWh/m³)"), max_digits=6, decimal_places=4
+    )
+
+    class Meta:
+        verbose_name = _("Brennwert")
+        verbose_name_plural = _("Brennwerte")
+        ordering = ["network_area", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network_area", "valid_from"], name="calorific_value_once_per_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gte=models.F("valid_from")),
+                name="calorific_value_range_in_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value_kwh_per_m3__gt=0), name="calorific_value_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.network_area} {self.valid_from:%d.%m.%Y}–{self.valid_to:%d.%m.%Y}: "
+            f"{self.value_kwh_per_m3} kWh/m³"
+        )
+
+    def clean(self) -> None:
+        if self.valid_from and self.valid_to and self.network_area:
+            overlapping = GasCalorificValue.objects.filter(
+                network_area=self.network_area,
+                valid_from__lte=self.valid_to,
+                valid_to__gte=self.valid_from,
+            ).exclude(pk=self.pk)
+            if overlapping.exists():
+                raise ValidationError(
+                    _("Für diese Tage hat das Netzgebiet schon einen Brennwert: %(other)s")
+                    % {"other": overlapping.first()}
+                )
+
+
+class GasConversionFactor(models.Model):
+    """Zustandszahl (DVGW G 685) of a gas market location from a day on, until the next one:
+    converts the metered m³ to standard m³ (altitude, gas pressure, temperature)."""
+
+    market_location = models.ForeignKey(
+        MarketLocation, on_delete=models.CASCADE, related_name="gas_conversion_factors"
+    )
+    valid_from = models.DateField(_("Gültig ab"))
+    z_number = models.DecimalField(_("Zustandszahl"), max_digits=5, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("Zustandszahl")
+        verbose_name_plural = _("Zustandszahlen")
+        ordering = ["market_location", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["market_location", "valid_from"], name="z_number_once_per_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(z_number__gt=0, z_number__lt=2), name="z_number_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.market_location} ab {self.valid_from:%d.%m.%Y}: {self.z_number}"
