@@ -3,6 +3,7 @@
 They check only the shape of the input; every rule (limits, IBAN, switch date, readings)
 is the service's, and its refusals land on these forms."""
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -16,14 +17,36 @@ MAX_INSTALMENT = Decimal("99999.99")
 MAX_CONSUMPTION = Decimal("9999999")
 
 
+_GROUPED = re.compile(r"\d{1,3}(\.\d{3})+")
+
+
+class GermanDecimalField(forms.DecimalField):
+    """A number as Germans type it: comma for decimals, dots only as thousands separators
+    ("4.600" is 4600, "1.234,5"). A dot that cannot be one ("127.50") is refused, never
+    guessed: read the other way the number is a hundred times off."""
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # stubs: int
+        if isinstance(value, str) and value.strip():
+            text = re.sub(r"[\s\u00a0€]", "", value)
+            whole = text.partition(",")[0]
+            if "." in text:
+                if not _GROUPED.fullmatch(whole) or "." in text.partition(",")[2]:
+                    raise forms.ValidationError(
+                        _("Bitte mit Komma schreiben, z. B. 85,50 oder 1.234,5."), code="invalid"
+                    )
+                text = text.replace(".", "")
+            value = text.replace(",", ".")
+        result: Decimal | None = super().to_python(value)
+        return result
+
+
 class BudgetChangeForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = GermanDecimalField(
         label=_("Neuer monatlicher Abschlag in Euro"),
         min_value=Decimal("0.01"),
         max_value=MAX_INSTALMENT,
         max_digits=7,
         decimal_places=2,
-        localize=True,
         help_text=_("Zum Beispiel 85 oder 85,50"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
@@ -85,13 +108,12 @@ class RevokeForm(forms.Form):
 class ConsumptionForm(forms.Form):
     """The annual consumption to compare tariffs for (GET; prefilled from the last bill)."""
 
-    consumption = forms.DecimalField(
+    consumption = GermanDecimalField(
         label=_("Jahresverbrauch"),
         min_value=Decimal("1"),
         max_value=MAX_CONSUMPTION,
         max_digits=7,
         decimal_places=0,
-        localize=True,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
@@ -115,13 +137,12 @@ class RegisterChoiceField(forms.ModelChoiceField[Register]):
 
 
 class AcceptOfferForm(forms.Form):
-    reading = forms.DecimalField(
+    reading = GermanDecimalField(
         label=_("Zählerstand heute (freiwillig)"),
         required=False,
         min_value=Decimal("0"),
         max_digits=12,
         decimal_places=3,
-        localize=True,
         help_text=_(
             "Mit Ihrem Zählerstand von heute rechnen wir genau ab; ohne ihn teilen wir den "
             "Verbrauch nach dem üblichen Jahresverlauf auf."

@@ -98,7 +98,9 @@ def test_change_outside_the_limits_goes_to_customer_service_as_a_case(
     assert BudgetChangeRequest.objects.count() == 1 and Case.objects.count() == 1
 
 
-@pytest.mark.parametrize("amount", ["0", "-5", "0,00", "abc", "1000000", "", "NaN", "1e9"])
+@pytest.mark.parametrize(
+    "amount", ["0", "-5", "0,00", "abc", "1000000", "", "NaN", "1e9", "110.50", "1,2,3"]
+)
 def test_bad_amounts_are_refused_and_change_nothing(
     customer_client: Client, contract: Contract, amount: str
 ) -> None:
@@ -145,3 +147,10 @@ def test_service_refuses_a_repeated_request(contract: Contract, customer_user: o
     with pytest.raises(plans.PlanError, match="wird noch geprüft"):
         plans.request_change(amount=Decimal("125"), **args)  # type: ignore[arg-type]
     assert BudgetChangeRequest.objects.count() == 2
+
+
+def test_home_links_the_self_service_pages(customer_client: Client, contract: Contract) -> None:
+    page = customer_client.get(reverse("portal:home")).content.decode()
+    assert url(contract) in page
+    assert reverse("portal:tariffs", kwargs={"contract_id": contract.pk}) in page
+    assert reverse("portal:mandate", kwargs={"account_id": contract.account_id}) in page
