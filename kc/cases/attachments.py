@@ -6,14 +6,22 @@ same file never overwrites the first verdict.
 """
 
 import datetime
+import hashlib
 import io
 import zipfile
 from typing import Protocol
 
+from django.core.files.base import ContentFile
+from django.dispatch import Signal
 from django.utils import timezone
 
-from kc.cases.models import Attachment
+from kc.cases.models import Attachment, Message
 from kc.core import audit
+
+# Sent with `attachment_id` inside the transaction that stores a new attachment (pending
+# scan); the channel with the scanner enqueues its scan task on commit
+# (kc.core.enqueue.enqueue_with_transaction), as for attachments of inbound mail.
+attachment_stored = Signal()
 
 # A sweep leaves fresh attachments to the scan task enqueued when the mail arrived.
 SWEEP_GRACE = datetime.timedelta(minutes=2)
@@ -43,6 +51,32 @@ def archive_risk(data: bytes) -> str | None:
     if unpacked > 10 * 1024 * 1024 and unpacked / packed > ARCHIVE_MAX_RATIO:
         return f"Archiv mit Packrate {unpacked // packed}:1"
     return None
+
+
+def store_attachment(
+    message: Message,
+    *,
+    filename: str,
+    content: bytes,
+    content_type: str,
+    content_id: str = "",
+    inline: bool = False,
+) -> Attachment:
+    """Keep a file of `message`, closed until scanned; call inside the message's transaction."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()[:255] or "anhang"
+    attachment = Attachment(
+        message=message,
+        filename=name,
+        content_type=content_type[:100],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content_id=content_id[:255],
+        inline=inline,
+    )
+    attachment.file.save(name[:100], ContentFile(content), save=False)
+    attachment.save()
+    attachment_stored.send(sender=Attachment, attachment_id=attachment.pk)
+    return attachment
 
 
 class Verdict(Protocol):

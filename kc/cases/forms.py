@@ -30,11 +30,16 @@ class NewCaseForm(forms.Form):
 
 
 class ComposerForm(forms.Form):
-    """One text box, two clearly different actions: reply to the customer or note for us."""
+    """One text box, clearly different actions: reply to the customer or note for us.
+
+    A case the customer started in the portal (`portal=True`) also offers the answer into
+    the portal, and starts with it.
+    """
 
     class Mode:
         REPLY = "reply"
         NOTE = "note"
+        PORTAL = "portal"
 
     mode = forms.ChoiceField(
         label=_("Art"),
@@ -46,6 +51,16 @@ class ComposerForm(forms.Form):
         initial=Mode.NOTE,
     )
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args: Any, portal: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if portal:
+            mode = self.fields["mode"]
+            mode.choices = [  # type: ignore[attr-defined]
+                *mode.choices,  # type: ignore[attr-defined]
+                (self.Mode.PORTAL, _("Antwort ins Kundenportal")),
+            ]
+            mode.initial = self.Mode.PORTAL
 
 
 class StatusForm(forms.Form):

@@ -196,6 +196,8 @@ class Message(models.Model):
     # Set when a worker claims the message for sending; a stale claim is taken back.
     send_claimed_at = models.DateTimeField(null=True, blank=True)
     automatic = models.BooleanField(_("Automatisch"), default=False)
+    # When the customer opened a portal answer (PORTAL_OUT) in the portal; empty: unread.
+    read_at = models.DateTimeField(_("Gelesen im Portal"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Nachricht")

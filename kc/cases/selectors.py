@@ -2,11 +2,17 @@
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from kc.cases.models import Case, Message
+from kc.cases.models import Case, Channel, Message
 from kc.core.models import User
+from kc.customers.models import BusinessPartner
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import WithAnnotations
 
 OPEN_STATUSES = [
     Case.Status.NEW,
@@ -36,6 +42,83 @@ def cases_of_partner(partner_id: int, limit: int = 20) -> list[Case]:
         .select_related("queue", "assignee")
         .order_by("-received_at")[:limit]
     )
+
+
+# --- the customer portal -----------------------------------------------------------------
+# The customer sees what passed between them and us, never what we wrote for ourselves:
+# no notes, status changes, call journal, automatic mail (acknowledgements, portal notices)
+# or mail to third parties (e.g. orders to the field service on the same case).
+
+_PORTAL_KINDS = (Message.Kind.PORTAL_IN, Message.Kind.PORTAL_OUT, Message.Kind.LETTER)
+
+
+def _visible_to_customer() -> Q:
+    """Messages (of any query over Message) the case's customer may read in the portal."""
+    correspondents = Message.objects.filter(
+        case=OuterRef("case_id"), kind=Message.Kind.EMAIL_IN, automatic=False
+    ).values("sender")
+    to_customer = (
+        Q(recipients=F("case__contact_email"))
+        | Q(recipients=F("case__partner__email_key"))
+        | Q(recipients__in=correspondents)
+    )
+    return (
+        Q(kind__in=_PORTAL_KINDS)
+        | Q(kind=Message.Kind.EMAIL_IN, automatic=False)
+        | (Q(kind=Message.Kind.EMAIL_OUT, automatic=False) & to_customer)
+    )
+
+
+def portal_thread(case: Case) -> QuerySet[Message]:
+    """The messages of `case` its customer may read in the portal, oldest first."""
+    return (
+        Message.objects.filter(_visible_to_customer(), case_id=case.pk)
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+
+
+def _unread_answers() -> QuerySet[Message]:
+    return Message.objects.filter(kind=Message.Kind.PORTAL_OUT, read_at__isnull=True)
+
+
+class _UnreadAnswers(TypedDict):
+    unread_answers: int
+
+
+def portal_cases(partner: BusinessPartner) -> "QuerySet[WithAnnotations[Case, _UnreadAnswers]]":
+    """The partner's cases the portal may list, newest first, each with `unread_answers`.
+
+    Only cases with something the customer may read (see portal_thread): a case we opened
+    for ourselves (a call note, a work case) stays out, its subject too.
+    """
+    visible = Message.objects.filter(_visible_to_customer(), case=OuterRef("pk"))
+    unread = (
+        _unread_answers()
+        .filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Case.objects.filter(partner=partner)
+        .filter(Exists(visible))
+        .annotate(unread_answers=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+        .order_by("-received_at", "-pk")
+    )
+
+
+def is_portal_case(case: Case) -> bool:
+    """The customer started it in the portal or wrote into it from there: answer there."""
+    return case.channel == Channel.PORTAL or (
+        case.partner_id is not None and case.messages.filter(kind=Message.Kind.PORTAL_IN).exists()
+    )
+
+
+def unread_portal_answers(partner: BusinessPartner) -> int:
+    """Answers into the portal the customer has not opened yet, over all their cases."""
+    return _unread_answers().filter(case__partner=partner).count()
 
 
 # --- keyset pages of the case list ------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kc.cases import selectors, services
+from kc.cases import portal_messages, selectors, services
 from kc.cases.forms import (
     BulkAssignForm,
     CaseFilterForm,
@@ -169,7 +169,7 @@ def _detail_context(case: Case, **forms: BaseForm) -> dict[str, object]:
     return {
         "case": case,
         "timeline": selectors.timeline(case).prefetch_related("attachments"),
-        "composer": forms.get("composer") or ComposerForm(),
+        "composer": forms.get("composer") or ComposerForm(portal=selectors.is_portal_case(case)),
         "status_form": forms.get("status_form") or StatusForm(initial={"status": case.status}),
         "handoff_form": forms.get("handoff_form") or HandOffForm(),
         "task_form": forms.get("task_form") or TaskForm(prefix="task"),
@@ -183,10 +183,16 @@ def _detail_context(case: Case, **forms: BaseForm) -> dict[str, object]:
 @require_POST
 def case_compose(request: StaffRequest, number: str) -> HttpResponse:
     case = get_object_or_404(Case, number=number)
-    form = ComposerForm(request.POST)
+    form = ComposerForm(request.POST, portal=selectors.is_portal_case(case))
     if form.is_valid():
-        text = form.cleaned_data["text"]
-        if form.cleaned_data["mode"] == ComposerForm.Mode.REPLY:
+        text, mode = form.cleaned_data["text"], form.cleaned_data["mode"]
+        if mode == ComposerForm.Mode.PORTAL:
+            sent = call_service(
+                form,
+                lambda: portal_messages.reply_to_portal(case=case, text=text, actor=request.user),
+            )
+            done = _("Antwort steht im Kundenportal.")
+        elif mode == ComposerForm.Mode.REPLY:
             sent = call_service(
                 form, lambda: services.reply_by_email(case=case, text=text, actor=request.user)
             )
