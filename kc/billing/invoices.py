@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kc.billing import payment_terms, plans, services
+from kc.billing import gas, payment_terms, plans, services
 from kc.billing.models import (
     BillingDocument,
     Invoice,
@@ -44,7 +44,7 @@ from kc.letters.placeholders import Bold, Value
 from kc.payments import ledger
 from kc.payments.collections import is_target_day
 from kc.payments.models import Clearing, LedgerDocument, LedgerLine
-from kc.supply.models import Division, MeterReading
+from kc.supply.models import Division, MeterReading, Unit
 
 ZERO = Decimal("0.00")
 
@@ -383,8 +383,9 @@ def _quantity(value: Decimal) -> str:
 
 
 def _readings_table(bills: Sequence[BillingDocument]) -> Table:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for bill in bills:
+        in_m3 = False
         for reading in (bill.start_reading, bill.end_reading):
             if reading is None:
                 continue
@@ -396,6 +397,9 @@ def _readings_table(bills: Sequence[BillingDocument]) -> Table:
                     _how(reading)[:40],
                 )
             )
+            in_m3 = reading.register.unit == Unit.CUBIC_METRE
+        if in_m3 and bill.contract.division == Division.GAS:
+            rows.extend(_conversion_rows(bill))
     return Table(
         (
             Column("Zähler", 40),
@@ -405,6 +409,28 @@ def _readings_table(bills: Sequence[BillingDocument]) -> Table:
         ),
         tuple(rows),
     )
+
+
+def _conversion_rows(bill: BillingDocument) -> list[tuple[str, ...]]:
+    """Gas metered in m³ (DVGW G 685): the m³ of each working line with the Zustandszahl and
+    the Brennwert it was converted with, and the kWh billed (from the line texts, which
+    kc.billing.gas writes)."""
+    rows: list[tuple[str, ...]] = [
+        ("Umrechnung in kWh", "ab", "m³", "× Zustandszahl × Brennwert = kWh")
+    ]
+    for line in bill.lines.filter(kind="working").order_by("position"):
+        found = gas.TEXT_PATTERN.search(line.text)
+        if found is None:
+            continue
+        rows.append(
+            (
+                "",
+                f"{line.start:%d.%m.%Y}",
+                f"{found['volume']} m³",
+                f"× {found['z']} × {found['hs']} kWh/m³ = {found['energy']} kWh",
+            )
+        )
+    return rows
 
 
 def _positions_table(bills: Sequence[BillingDocument], claimed_paid: Decimal) -> Table:

@@ -25,6 +25,14 @@ Rounding rules (all Decimal, never float):
 5. Totals are sums: net total = Σ line nets, VAT total = Σ VAT per rate, gross = net + VAT.
    Nothing else is rounded.
 
+Gas metered in m³ (`RatingInput.conversion` given, `unit` "m3"): the consumption is the metered
+m³. The working lines are cut further wherever the Zustandszahl or the Brennwert changes; the m³
+are split over these segments by the gas weights (rule 1, in 0.001 m³), each segment converted
+to whole kWh (`kc.billing.gas`: m³ × z × H_s, rounded half up), and each working line is that
+kWh × the working price (rule 2), with the conversion in its text. The base lines stay one per
+price/VAT part. The bound below then holds with n_w the number of these segments and the
+working-line term ½ kWh + 0.001 m³ × z × H_s (instead of 0.001 unit) times p_max.
+
 Bound: billing a period in two parts vs. whole. Cut the period after any day into A and B,
 split the consumption C into C_A + C_B by the same weights (`profiles.allocate`, rule 1), and rate
 A, B and the whole. Measured against the exact (unrounded) amounts of the whole:
@@ -53,6 +61,7 @@ thousand such keys (`_period_rates`, emptied when `kc.supply.vat.RULES` is repla
 are the same to the last digit as computing everything afresh: only exact sums are regrouped.
 """
 
+import bisect
 import calendar
 import datetime
 import itertools
@@ -69,7 +78,7 @@ from decimal import (
 )
 from functools import lru_cache
 
-from kc.billing import profiles
+from kc.billing import gas, profiles
 from kc.core.money import format_decimal_de, round_cents
 from kc.supply import vat
 
@@ -101,6 +110,9 @@ class RatingInput:
     period_end: datetime.date  # inclusive
     consumption: Decimal
     prices: tuple[PricePeriod, ...]
+    # Gas metered in m³ (`unit` "m3"): z and Brennwert over the period (`kc.billing.gas`); the
+    # working lines are then in kWh, one per part and factor segment (see the module docstring).
+    conversion: tuple[gas.Factors, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,8 @@ def rate(data: RatingInput) -> Rating:
     try:
         _check(data)
         return _rate(data)
+    except gas.GasConversionError as exc:
+        raise RatingError(str(exc)) from exc
     except DecimalException as exc:
         raise RatingError(
             f"Die Beträge lassen sich nicht exakt rechnen ({type(exc).__name__}): "
@@ -157,15 +171,17 @@ def rate(data: RatingInput) -> Rating:
 
 def _rate(data: RatingInput) -> Rating:
     period = _period_rates(data.division, data.period_start, data.period_end, data.prices)
-    counts = period.split.counts(profiles._units(data.consumption, QUANTITY_QUANTUM))
-    working = tuple(
-        _working_line(data.unit, part, QUANTITY_QUANTUM * count, text)
-        for part, count, text in zip(period.parts, counts, period.working_texts, strict=True)
-    )
+    if data.conversion:
+        working = _converted_working_lines(data, period.parts)
+    else:
+        counts = period.split.counts(profiles._units(data.consumption, QUANTITY_QUANTUM))
+        working = tuple(
+            _working_line(data.unit, part, QUANTITY_QUANTUM * count, text)
+            for part, count, text in zip(period.parts, counts, period.working_texts, strict=True)
+        )
     lines = (*working, *period.base_lines)
     vat_totals = tuple(
-        _vat_total(rate_, base_net, working, period.parts)
-        for rate_, base_net in period.base_net_by_rate
+        _vat_total(rate_, base_net, working) for rate_, base_net in period.base_net_by_rate
     )
     net_total = _sum(total.net for total in vat_totals)
     vat_total = _sum(total.vat for total in vat_totals)
@@ -253,6 +269,13 @@ def _check(data: RatingInput) -> None:
         raise RatingError(
             f"Der Verbrauch {data.consumption} hat mehr als drei Nachkommastellen; "
             "Zählerstände werden auf 0,001 genau abgerechnet."
+        )
+    if data.conversion and (data.division != "gas" or data.unit != "m3"):
+        raise RatingError("Nur Gas in m³ wird mit Zustandszahl und Brennwert in kWh umgerechnet.")
+    if data.division == "gas" and data.unit == "m3" and not data.conversion:
+        raise RatingError(
+            "Gas in m³ wird in kWh abgerechnet: Zustandszahl und Brennwert fehlen für die "
+            "Umrechnung."
         )
     for price in data.prices:
         _check_decimal("Der Grundpreis ab", price.base_price_per_year, price.valid_from)
@@ -372,6 +395,43 @@ def _working_price_part(unit: str, price: Decimal) -> str:
     return f" {_unit(unit)} × {_working_price_text(unit, price)} = "
 
 
+def _converted_working_lines(data: RatingInput, parts: tuple[_Part, ...]) -> tuple[Line, ...]:
+    """Gas in m³: the m³ converted segment by segment (cut at the parts and where z or the
+    Brennwert changes, `gas.convert`), one kWh working line per segment at its part's price."""
+    conversions = gas.convert(
+        data.period_start,
+        data.period_end,
+        data.consumption,
+        data.conversion,
+        cuts=[part.start for part in parts[1:]],
+    )
+    starts = [part.start for part in parts]
+    lines = []
+    for conversion in conversions:
+        part = parts[bisect.bisect_right(starts, conversion.start) - 1]
+        price = part.price.working_price
+        net = round_cents(EXACT.multiply(conversion.energy, price))
+        segment = _Part(conversion.start, conversion.end, part.price, part.vat_rate)
+        text = (
+            f"Arbeitspreis {_range(segment)} ({part.price.tariff_name}): {conversion.text} × "
+            f"{_working_price_text('kWh', price)} = {format_decimal_de(net)} €"
+        )
+        lines.append(
+            Line(
+                "working",
+                conversion.start,
+                conversion.end,
+                conversion.energy,
+                "kWh",
+                price,
+                net,
+                part.vat_rate,
+                text,
+            )
+        )
+    return tuple(lines)
+
+
 def _year_fraction(start: datetime.date, end: datetime.date) -> tuple[int, int]:
     """Σ over calendar years of days in the range / days of that year, as (numerator, denom)."""
     numerator, denominator = 0, 1
@@ -419,13 +479,11 @@ def _sum(amounts: Iterable[Decimal]) -> Decimal:
     return total
 
 
-def _vat_total(
-    rate_: Decimal, base_net: Decimal, working: tuple[Line, ...], parts: tuple[_Part, ...]
-) -> VatTotal:
+def _vat_total(rate_: Decimal, base_net: Decimal, working: tuple[Line, ...]) -> VatTotal:
     """The total of one VAT rate: its base nets (summed beforehand) and its working nets. The
     sum is exact, so its grouping changes nothing."""
     net = base_net
-    for line, part in zip(working, parts, strict=True):
-        if part.vat_rate == rate_:
+    for line in working:
+        if line.vat_rate == rate_:
             net = EXACT.add(net, line.net)
     return VatTotal(rate_, net, round_cents(EXACT.multiply(rate_, net)))

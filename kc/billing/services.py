@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -22,13 +22,16 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from kc.billing import rating
+from kc.billing import gas, rating
 from kc.billing.models import BillingDocument, BillingLine, BillingRun, BillingRunItem
 from kc.billing.tariff_prices import price_periods
 from kc.supply.models import (
     Contract,
     ContractTariff,
     Division,
+    GasCalorificValue,
+    GasConversionFactor,
+    MarketLocation,
     MeterReading,
     PriceSheet,
     Register,
@@ -65,11 +68,30 @@ class PeriodPlan:
     start_reading: Reading
     end_reading: Reading
     kind: str
-    unit: str  # the register's
+    unit: str  # the register's; "kWh" once gas in m³ is rated (`billed`)
+    # Gas in m³, once rated: the kWh the m³ convert to (what the document bills).
+    energy: Decimal | None = None
+
+    @property
+    def metered(self) -> Decimal:
+        """End minus start reading, in the register's unit."""
+        return self.end_reading.value - self.start_reading.value
 
     @property
     def consumption(self) -> Decimal:
-        return self.end_reading.value - self.start_reading.value
+        """What the document bills: the metered quantity, or the kWh of gas metered in m³."""
+        return self.metered if self.energy is None else self.energy
+
+
+def billed(plan: PeriodPlan, result: rating.Rating) -> PeriodPlan:
+    """The plan as its document records it: gas metered in m³ is billed in kWh, the sum of
+    the working lines (the readings stay in m³)."""
+    if plan.energy is not None or not any(
+        line.kind == "working" and line.unit != plan.unit for line in result.lines
+    ):
+        return plan
+    energy = sum((line.quantity for line in result.lines if line.kind == "working"), Decimal(0))
+    return replace(plan, unit=Unit.KWH.value, energy=energy)
 
 
 def next_period_start(contract: Contract) -> datetime.date:
@@ -164,11 +186,58 @@ def _start_reading(readings: Sequence[Reading], start: datetime.date) -> Reading
 
 
 def rating_input(contract: Contract, plan: PeriodPlan) -> rating.RatingInput:
+    gas_data = (
+        load_gas_data([contract.market_location_id]).get(contract.market_location_id)
+        if _converted(contract.division, plan.unit)
+        else None
+    )
     if contract.tariff_periods.exists():
         # Tariff switches: each tariff's prices for its days of the period.
-        return _input(contract.division, plan, price_periods(contract, plan.start, plan.end))
+        prices = price_periods(contract, plan.start, plan.end)
+        return _input(contract.division, plan, prices, gas_data)
     sheets = contract.tariff.price_sheets.filter(valid_from__lte=plan.end).order_by("valid_from")
-    return _input(contract.division, plan, _price_periods(contract.tariff, sheets))
+    return _input(contract.division, plan, _price_periods(contract.tariff, sheets), gas_data)
+
+
+def _converted(division: str, unit: str) -> bool:
+    """Gas metered in m³ is billed in kWh (DVGW G 685, `kc.billing.gas`)."""
+    return division == Division.GAS and unit == Unit.CUBIC_METRE
+
+
+class GasData(NamedTuple):
+    """What converting a gas market location's m³ into kWh needs: its network area with that
+    area's Brennwerte, and its Zustandszahlen."""
+
+    network_area: str
+    calorific_values: tuple[gas.CalorificValue, ...]
+    z_numbers: tuple[gas.ZNumber, ...]
+
+
+def load_gas_data(market_location_ids: Iterable[int]) -> dict[int, GasData]:
+    """Three queries for any number of market locations (all of a location's rows: a few a
+    year)."""
+    ids = set(market_location_ids)
+    if not ids:
+        return {}
+    areas = dict(MarketLocation.objects.filter(pk__in=ids).values_list("pk", "gas_network_area"))
+    values: dict[str, list[gas.CalorificValue]] = defaultdict(list)
+    rows = GasCalorificValue.objects.filter(
+        network_area__in={area for area in areas.values() if area}
+    ).order_by("valid_from")
+    for area, valid_from, valid_to, value in rows.values_list(
+        "network_area", "valid_from", "valid_to", "value_kwh_per_m3"
+    ):
+        values[area].append(gas.CalorificValue(valid_from, valid_to, value))
+    z_numbers: dict[int, list[gas.ZNumber]] = defaultdict(list)
+    z_rows = GasConversionFactor.objects.filter(market_location_id__in=ids).order_by("valid_from")
+    for location, valid_from, z_number in z_rows.values_list(
+        "market_location_id", "valid_from", "z_number"
+    ):
+        z_numbers[location].append(gas.ZNumber(valid_from, z_number))
+    return {
+        location: GasData(area, tuple(values.get(area, ())), tuple(z_numbers.get(location, ())))
+        for location, area in areas.items()
+    }
 
 
 def _price_periods(tariff: Tariff, sheets: Iterable[PriceSheet]) -> tuple[rating.PricePeriod, ...]:
@@ -186,19 +255,12 @@ def _price_periods(tariff: Tariff, sheets: Iterable[PriceSheet]) -> tuple[rating
 
 
 def _input(
-    division: str, plan: PeriodPlan, prices: tuple[rating.PricePeriod, ...]
+    division: str,
+    plan: PeriodPlan,
+    prices: tuple[rating.PricePeriod, ...],
+    gas_data: GasData | None = None,
 ) -> rating.RatingInput:
-    consumption = plan.consumption
-    if division == Division.GAS and plan.unit == Unit.CUBIC_METRE:
-        # Gas is priced per kWh: m³ need the grid operator's calorific value and the
-        # Zustandszahl (DVGW G 685), which are not kept here yet. Refuse rather than bill m³
-        # at a kWh price.
-        raise BillingError(
-            _(
-                "Der Gaszähler zählt m³: für die Umrechnung in kWh fehlen Brennwert und "
-                "Zustandszahl. Bitte von Hand abrechnen."
-            )
-        )
+    consumption = plan.metered
     if consumption < 0:
         raise BillingError(
             _(
@@ -212,6 +274,21 @@ def _input(
                 "start_day": f"{plan.start_reading.read_on:%d.%m.%Y}",
             }
         )
+    conversion: tuple[gas.Factors, ...] = ()
+    if _converted(division, plan.unit):
+        # Gas is priced per kWh: the m³ are converted with the Zustandszahl and the grid
+        # operator's Brennwert (DVGW G 685); without them nothing is billed.
+        data = gas_data or GasData("", (), ())
+        try:
+            conversion = gas.factors(
+                plan.start,
+                plan.end,
+                data.calorific_values,
+                data.z_numbers,
+                network_area=data.network_area,
+            )
+        except gas.GasConversionError as exc:
+            raise BillingError(str(exc)) from exc
     return rating.RatingInput(
         division=division,
         unit=plan.unit,
@@ -219,6 +296,7 @@ def _input(
         period_end=plan.end,
         consumption=consumption,
         prices=prices,
+        conversion=conversion,
     )
 
 
@@ -283,6 +361,8 @@ class BillingData:
     readings: dict[int, list[Reading]]
     prices: TariffPrices
     switched: frozenset[int] = frozenset()
+    # Gas market locations metered in m³: what converting them into kWh needs.
+    gas: dict[int, GasData] = field(default_factory=dict)
 
 
 def load_billing_data(
@@ -292,8 +372,8 @@ def load_billing_data(
     prices: TariffPrices | None = None,
 ) -> BillingData:
     """Five queries for any number of contracts (a thousand or so at a time keep memory flat),
-    rows only. `prices` may be kept by the caller across calls; tariffs missing from it are
-    loaded and added."""
+    three more if some are gas metered in m³; rows only. `prices` may be kept by the caller
+    across calls; tariffs missing from it are loaded and added."""
     prices = TariffPrices() if prices is None else prices
     registers: dict[int, list[tuple[int, str]]] = defaultdict(list)
     found = Register.objects.filter(
@@ -330,6 +410,13 @@ def load_billing_data(
         readings[register_id].append(Reading(*reading))
     prices.load({c.tariff_id for c in contracts})
     switched = ContractTariff.objects.filter(contract_id__in=contract_ids)
+    gas_locations = {
+        c.market_location_id
+        for c in contracts
+        if any(
+            _converted(c.division, unit) for _id, unit in registers.get(c.market_location_id, ())
+        )
+    }
     return BillingData(
         until,
         dict(registers),
@@ -337,6 +424,7 @@ def load_billing_data(
         dict(readings),
         prices,
         frozenset(switched.values_list("contract_id", flat=True)),
+        load_gas_data(gas_locations),
     )
 
 
@@ -355,17 +443,29 @@ def rate_contract(
         return []
     if contract.pk in data.switched:
         full = Contract.objects.select_related("tariff").get(pk=contract.pk)
-        return [(plan, rating.rate(rating_input(full, plan))) for plan in plans]
+        return _billed_all((plan, rating.rate(rating_input(full, plan))) for plan in plans)
     # One tariff all along: its sheets as `rating_input` reads them (change both together).
-    return [
+    gas_data = data.gas.get(contract.market_location_id)
+    return _billed_all(
         (
             plan,
             rating.rate(
-                _input(contract.division, plan, data.prices.up_to(contract.tariff_id, plan.end))
+                _input(
+                    contract.division,
+                    plan,
+                    data.prices.up_to(contract.tariff_id, plan.end),
+                    gas_data,
+                )
             ),
         )
         for plan in plans
-    ]
+    )
+
+
+def _billed_all(
+    bills: Iterable[tuple[PeriodPlan, rating.Rating]],
+) -> list[tuple[PeriodPlan, rating.Rating]]:
+    return [(billed(plan, result), result) for plan, result in bills]
 
 
 @transaction.atomic
@@ -375,10 +475,10 @@ def bill_contract(
     """Bill every unbilled period up to `until`. All or nothing per contract; raises
     BillingError or rating.RatingError with the reason."""
     contract = Contract.objects.select_for_update().select_related("tariff").get(pk=contract.pk)
-    bills = [
+    bills = _billed_all(
         (plan, rating.rate(rating_input(contract, plan)))
         for plan in plan_periods(contract, until=until)
-    ]
+    )
     return store_bills(contract, bills, run)
 
 

@@ -1,4 +1,5 @@
-"""A gas meter counting m³ is not billed at a kWh price: refused with the reason."""
+"""A gas meter counting m³ is never billed at a kWh price as m³: without the network area (and
+so without a Brennwert) it is refused with the reason. Billing it in kWh: test_gas.py."""
 
 import datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ from kc.supply.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_gas_in_cubic_metres_is_refused_by_bill_and_run() -> None:
+def test_gas_in_cubic_metres_without_network_area_is_refused_by_bill_and_run() -> None:
     tariff = TariffFactory(code="gas-m3", name="Gas", division="gas")
     PriceSheetFactory(
         tariff=tariff,
@@ -38,9 +39,9 @@ def test_gas_in_cubic_metres_is_refused_by_bill_and_run() -> None:
     MeterReadingFactory(
         register=register, read_on=datetime.date(2025, 12, 31), value=Decimal("1300")
     )
-    with pytest.raises(services.BillingError, match="Brennwert und Zustandszahl"):
+    with pytest.raises(services.BillingError, match="kein Netzgebiet"):
         services.bill_contract(contract, until=datetime.date(2025, 12, 31))
     runs.run_billing(datetime.date(2026, 1, 20))
     item = BillingRunItem.objects.get(contract=contract)
-    assert item.outcome == BillingRunItem.Outcome.ERROR and "Zustandszahl" in item.message
+    assert item.outcome == BillingRunItem.Outcome.ERROR and "Brennwertbezirk" in item.message
     assert not BillingDocument.objects.exists()
