@@ -1,4 +1,4 @@
-"""The ten worked examples of docs/billing-examples.md, figure by figure.
+"""The eleven worked examples of docs/billing-examples.md, figure by figure.
 
 EXAMPLES is the one table: the document shows the same inputs, lines and totals with the
 arithmetic, and the last test checks that every line text and total of the table is in it.
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kc.billing.gas import Factors
 from kc.billing.rating import PricePeriod, RatingInput, rate
 from kc.core.money import format_decimal_de
 
@@ -272,6 +273,40 @@ EXAMPLES: tuple[Example, ...] = (
         (("0.19", "389.42", "73.99"), ("0.07", "1155.58", "80.89")),
         ("1545.00", "154.88", "1699.88"),
     ),
+    Example(
+        11,
+        "gas metered in m³, billed in kWh: a price change and a new Brennwert cut the year",
+        RatingInput(
+            "gas", "m3", d("2025-01-01"), d("2025-12-31"), Decimal(1500),
+            (
+                sheet("2024-01-01", "150.00", "0.1200", "G-BASIS", "Gas Basis"),
+                sheet("2025-07-01", "162.00", "0.1300", "G-BASIS", "Gas Basis"),
+            ),
+            conversion=(
+                Factors(d("2025-01-01"), d("2025-09-30"), Decimal("0.95"), Decimal("11.2")),
+                Factors(d("2025-10-01"), d("2025-12-31"), Decimal("0.95"), Decimal("11.4")),
+            ),
+        ),
+        (
+            ("working", "2025-01-01", "2025-06-30", "9305", "0.1200", "1116.60", "0.19",
+             "Arbeitspreis 01.01.2025–30.06.2025 (Gas Basis): 874,565 m³ × 0,95 × 11,2 kWh/m³"
+             " = 9.305 kWh × 12,00 ct/kWh = 1.116,60 €"),
+            ("working", "2025-07-01", "2025-09-30", "909", "0.1300", "118.17", "0.19",
+             "Arbeitspreis 01.07.2025–30.09.2025 (Gas Basis): 85,435 m³ × 0,95 × 11,2 kWh/m³"
+             " = 909 kWh × 13,00 ct/kWh = 118,17 €"),
+            ("working", "2025-10-01", "2025-12-31", "5848", "0.1300", "760.24", "0.19",
+             "Arbeitspreis 01.10.2025–31.12.2025 (Gas Basis): 540 m³ × 0,95 × 11,4 kWh/m³"
+             " = 5.848 kWh × 13,00 ct/kWh = 760,24 €"),
+            ("base", "2025-01-01", "2025-06-30", "181", "150.00", "74.38", "0.19",
+             "Grundpreis 01.01.2025–30.06.2025 (Gas Basis): 181 Tage × 150,00 €/Jahr"
+             " = 74,38 €"),
+            ("base", "2025-07-01", "2025-12-31", "184", "162.00", "81.67", "0.19",
+             "Grundpreis 01.07.2025–31.12.2025 (Gas Basis): 184 Tage × 162,00 €/Jahr"
+             " = 81,67 €"),
+        ),
+        (("0.19", "2151.06", "408.70"),),
+        ("2151.06", "408.70", "2559.76"),
+    ),
 )  # fmt: skip
 
 
@@ -304,8 +339,8 @@ def test_example_figures(example: Example) -> None:
     )
 
 
-def test_ten_examples_numbered_in_order() -> None:
-    assert [example.number for example in EXAMPLES] == list(range(1, 11))
+def test_eleven_examples_numbered_in_order() -> None:
+    assert [example.number for example in EXAMPLES] == list(range(1, 12))
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: f"example-{example.number}")
