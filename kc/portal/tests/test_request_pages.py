@@ -319,3 +319,16 @@ def test_a_move_in_opens_a_move_case(customer_client: Client, partner: BusinessP
     case = only_case(partner)
     assert case.case_type == CaseType.MOVE and "1ESY123" in first_text(case)
     assert "345.5" in first_text(case) or "345,5" in first_text(case)
+
+
+def test_a_declared_200_mb_upload_is_refused_before_it_is_read(
+    customer_client: Client, partner: BusinessPartner
+) -> None:
+    """The request-size ceiling (kc.core.middleware) answers before the form reads a byte."""
+    response = customer_client.post(
+        reverse("portal:funding"),
+        funding_data(),
+        CONTENT_LENGTH=str(200 * uploads.MiB),
+    )
+    assert response.status_code == 413
+    assert not Case.objects.filter(partner=partner).exists()
