@@ -12,16 +12,11 @@ import zipfile
 from typing import Protocol
 
 from django.core.files.base import ContentFile
-from django.dispatch import Signal
 from django.utils import timezone
 
 from kc.cases.models import Attachment, Message
+from kc.cases.signals import attachment_stored
 from kc.core import audit
-
-# Sent with `attachment_id` inside the transaction that stores a new attachment (pending
-# scan); the channel with the scanner enqueues its scan task on commit
-# (kc.core.enqueue.enqueue_with_transaction), as for attachments of inbound mail.
-attachment_stored = Signal()
 
 # A sweep leaves fresh attachments to the scan task enqueued when the mail arrived.
 SWEEP_GRACE = datetime.timedelta(minutes=2)

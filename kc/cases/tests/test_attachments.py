@@ -347,3 +347,23 @@ def test_zip_bomb_is_closed_before_clamd_sees_it(monkeypatch: pytest.MonkeyPatch
     assert tasks.scan_attachment.call(bomb.pk) == Attachment.Scan.FAILED
     bomb.refresh_from_db()
     assert not bomb.may_open and "Packrate" in bomb.scan_detail
+
+
+@pytest.mark.django_db
+def test_a_portal_attachment_enqueues_its_scan_with_the_message(settings) -> None:  # type: ignore[no-untyped-def]
+    from kc.cases.portal_messages import message_from_portal
+    from kc.core.models import User
+    from kc.customers.tests.factories import BusinessPartnerFactory
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    QueueFactory()
+    message_from_portal(
+        partner=BusinessPartnerFactory(),
+        actor=User.objects.create_user("kunde-1", is_customer=True),
+        subject="Foto",
+        text="Anbei das Foto.",
+        attachments=[("z.jpg", b"\xff\xd8\xff\xe0JFIF", "image/jpeg")],
+    )
+    attachment = Attachment.objects.get()
+    queued = DBTaskResult.objects.get(task_path="kc.channels.tasks.scan_attachment")
+    assert queued.args_kwargs == {"args": [attachment.pk], "kwargs": {}}

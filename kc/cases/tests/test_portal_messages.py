@@ -11,8 +11,8 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from kc.cases import portal_messages, selectors, services
-from kc.cases.attachments import attachment_stored
 from kc.cases.models import Attachment, Case, Message
+from kc.cases.signals import attachment_stored
 from kc.cases.tests.factories import CaseFactory, QueueFactory
 from kc.core.models import AuditLogEntry, User
 from kc.core.validation import Refusal
