@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kc.core.context_processors.utility",
+                "kc.portal.context_processors.portal",
             ],
         },
     },

@@ -1,0 +1,24 @@
+"""The navigation counts unread answers in the portal mailbox."""
+
+import pytest
+from django.test import Client
+
+from kc.cases import services as case_services
+from kc.cases.models import Message
+from kc.cases.tests.factories import QueueFactory
+from kc.customers.models import BusinessPartner
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unread_answers_show_in_the_navigation(
+    customer_client: Client, partner: BusinessPartner
+) -> None:
+    QueueFactory(is_default=True)
+    case = case_services.open_case(subject="Frage", channel="portal", partner=partner, actor=None)
+    case_services.add_message(case, Message.Kind.PORTAL_IN, None, body_text="Frage")
+    assert "neue Antwort" not in customer_client.get("/portal/").content.decode()
+    case_services.add_message(case, Message.Kind.PORTAL_OUT, None, body_text="Antwort")
+    assert "1 neue Antwort" in customer_client.get("/portal/").content.decode()
+    customer_client.get(f"/portal/postfach/{case.pk}/")  # opening marks it read
+    assert "neue Antwort" not in customer_client.get("/portal/").content.decode()
