@@ -17,7 +17,7 @@ from kc.billing.models import (
     BudgetChangeRequest,
     TariffOffer,
 )
-from kc.supply.models import Contract, Division, PriceSheet, Register
+from kc.supply.models import Contract, Division, PriceSheet, Register, Unit
 from kc.supply.vat import vat_rate
 
 HUNDRED = Decimal(100)
@@ -115,6 +115,13 @@ def billed_annual_consumption(contract: Contract) -> Decimal | None:
         )
     except ValueError:  # a period without weight
         return None
+
+
+def billed_annual_consumption_in(contract: Contract, unit: str) -> Decimal | None:
+    """The billed annual consumption when it is counted in `unit` (a register's Unit), else
+    None: a gas meter counting m³ is billed in kWh, so its bill says nothing in m³."""
+    bill_unit = Unit.CUBIC_METRE if contract.division == Division.WATER else Unit.KWH
+    return billed_annual_consumption(contract) if unit == bill_unit else None
 
 
 def current_annual_gross(

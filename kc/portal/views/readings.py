@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kc.billing.selectors import billed_annual_consumption
+from kc.billing.selectors import billed_annual_consumption_in
 from kc.core.form_views import call_service, form_page, submitted
 from kc.portal.forms_requests import ReadingForm
 from kc.portal.views.common import CustomerRequest, customer_required, scope
@@ -57,7 +57,7 @@ def _record(
             confirmed=confirmed,
             photo=data["photo"],
             via="portal",
-            annual_consumption=billed_annual_consumption(contract),
+            annual_consumption=billed_annual_consumption_in(contract, register.unit),
         )
     except supply_services.ReadingNeedsConfirmation as asked:
         return asked.check
