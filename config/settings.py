@@ -254,6 +254,8 @@ STORAGES = {
 KC_UTILITY_NAME = env_str("KC_UTILITY_NAME", "Stadtwerke Musterstadt")
 KC_HOTLINE = env_str("KC_HOTLINE", "0800 1234 567")
 # The customer portal's address, linked from the notice of a new answer (no content in it).
+# How far back a customer may date a meter reading in the portal (move-outs reported late).
+KC_CUSTOMER_READING_MAX_AGE_DAYS = env_int("KC_CUSTOMER_READING_MAX_AGE_DAYS", 60)
 # The largest request body accepted (uploads included); nginx sets the same (issue 11).
 KC_MAX_REQUEST_BYTES = env_int("KC_MAX_REQUEST_BYTES", 25 * 1024 * 1024)
 KC_PORTAL_URL = env_str("KC_PORTAL_URL", "http://127.0.0.1:8000/portal/")

@@ -161,16 +161,22 @@ def accept_offer(
         raise OfferError(_("Zum Angebot gehört kein Vertrag; bitte einen Vertrag anlegen."))
     if register is not None and reading is not None:
         try:
-            supply_services.record_meter_reading(
+            # The customer's reading splits the period between two prices: checked like any
+            # customer reading (digits, supply period, plausibility; far off: for review).
+            supply_services.record_customer_reading(
                 register=register,
                 read_on=switch_date,
                 value=reading,
                 reason=MeterReading.Reason.INTERIM,
-                source=MeterReading.Source.CUSTOMER,
                 actor=actor,
+                confirmed=True,
+                supplied_from=offer.contract.start_date,
+                via="tariff_switch",
             )
         except ValidationError as error:
-            raise renamed_fields(error, {"read_on": "reading", "value": "reading"}) from error
+            raise renamed_fields(
+                error, {"read_on": "reading", "value": "reading", "photo": "reading"}
+            ) from error
     try:
         supply_services.switch_tariff(
             contract=offer.contract, tariff=offer.tariff, valid_from=switch_date, actor=actor

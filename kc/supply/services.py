@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -284,6 +285,7 @@ def record_customer_reading(
     value: Decimal,
     actor: User | None,
     confirmed: bool,
+    supplied_from: datetime.date,
     photo: bytes | None = None,
     via: str = "portal",
     reason: str = MeterReading.Reason.INTERIM,
@@ -295,8 +297,11 @@ def record_customer_reading(
     come from billing when the caller has them. Refusals are field errors on "value",
     "read_on" and "photo"; far off and not `confirmed` raises ReadingNeedsConfirmation (nothing
     stored), confirmed it is stored with needs_review. The photo is stored without metadata;
-    clamd unavailable leaves it pending for the periodic sweep."""
+    clamd unavailable leaves it pending for the periodic sweep. `supplied_from` is the start
+    of the customer's own supply: a meter's earlier readings belong to the tenant before.
+    A reading without history to compare with is stored for review as well."""
     _refuse_impossible(register, read_on, value)
+    _refuse_outside_window(read_on, supplied_from)
     checked = _checked_photo(photo) if photo is not None else None
     with transaction.atomic():
         register = Register.objects.select_for_update().select_related("meter").get(pk=register.pk)
@@ -315,7 +320,8 @@ def record_customer_reading(
             source=MeterReading.Source.CUSTOMER,
             actor=actor,
         )
-        reading.plausibility, reading.needs_review = check.verdict, check.far_off
+        reading.plausibility = check.verdict
+        reading.needs_review = check.far_off or check.verdict == "no_history"
         if checked is not None:
             _attach_photo(reading, *checked)
         reading.save(update_fields=["plausibility", "needs_review", "photo", "photo_scan"])
@@ -373,6 +379,29 @@ def _refuse_impossible(register: Register, read_on: datetime.date, value: Decima
             "reading_too_many_digits",
         )
     _refuse_future(read_on)
+
+
+def _refuse_outside_window(read_on: datetime.date, supplied_from: datetime.date) -> None:
+    """Only days of the customer's own supply, and not older than the configured window (an
+    older reading would move consumption between periods already billed)."""
+    if read_on < supplied_from:
+        raise field_error(
+            "read_on",
+            _("Das Datum liegt vor Ihrem Lieferbeginn am %(day)s.")
+            % {"day": f"{supplied_from:%d.%m.%Y}"},
+            "reading_before_supply",
+        )
+    days: int = settings.KC_CUSTOMER_READING_MAX_AGE_DAYS
+    if read_on < timezone.localdate() - datetime.timedelta(days=days):
+        raise field_error(
+            "read_on",
+            _(
+                "Zählerstände nehmen wir hier bis %(days)s Tage rückwirkend an. Für einen "
+                "älteren Stand schreiben Sie uns bitte eine Nachricht."
+            )
+            % {"days": days},
+            "reading_too_old",
+        )
 
 
 def _plausibility(

@@ -168,4 +168,45 @@ def test_acceptance_records_the_switch_day_reading_or_nothing(tariffs, agent) ->
     )
     reading = MeterReading.objects.get(read_on=today)
     assert reading.value == Decimal("3400") and reading.reason == MeterReading.Reason.INTERIM
+    assert not reading.needs_review  # about 2,400 kWh a year: plausible
     assert TariffOffer.objects.get().status == TariffOffer.Status.ACCEPTED
+
+
+def test_the_switch_reading_is_checked_like_any_customer_reading(tariffs, agent) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    from kc.supply.models import MeterReading
+    from kc.supply.tests.factories import MeterReadingFactory, RegisterFactory
+
+    basic, green = tariffs
+    LetterheadFactory()
+    partner = customer_with_address()
+    contract = ContractFactory(account__partner=partner, tariff=basic, start_date=D(2024, 1, 1))
+    register = RegisterFactory(meter__market_location=contract.market_location, digits=6)
+    MeterReadingFactory(register=register, read_on=D(2024, 1, 1), value=Decimal("1000"))
+
+    def offer() -> TariffOffer:
+        return offers.make_offer(
+            partner=partner,
+            tariff=green,
+            consumption=Decimal("2500"),
+            postal_code="42651",
+            actor=agent,
+            contract=contract,
+        )
+
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as raised:  # more digits than the meter has
+        offers.accept_offer(
+            offer=offer(),
+            switch_date=today,
+            actor=agent,
+            register=register,
+            reading=Decimal("999999999"),
+        )
+    assert "reading" in raised.value.message_dict
+    offers.accept_offer(
+        offer=offer(), switch_date=today, actor=agent, register=register, reading=Decimal("900000")
+    )
+    far_off = MeterReading.objects.get(read_on=today)
+    assert far_off.needs_review  # centuries of consumption: stored for a person to check

@@ -55,6 +55,7 @@ def _record(
             value=data["value"],
             actor=request.user,
             confirmed=confirmed,
+            supplied_from=contract.start_date,
             photo=data["photo"],
             via="portal",
             annual_consumption=billed_annual_consumption_in(contract, register.unit),

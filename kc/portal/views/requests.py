@@ -227,6 +227,7 @@ def _move_out(request: CustomerRequest, form: MoveOutForm) -> Case:
                 value=value,
                 actor=request.user,
                 confirmed=True,  # the agent looks at every move; far off: needs_review
+                supplied_from=contract.start_date,
                 via="portal",
                 reason=MeterReading.Reason.MOVE_OUT,
             )

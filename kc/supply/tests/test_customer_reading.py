@@ -57,8 +57,18 @@ def scans(monkeypatch: pytest.MonkeyPatch) -> list[clamd.ScanOutcome]:
     return answers
 
 
+@pytest.fixture(autouse=True)
+def _wide_window(settings) -> None:  # type: ignore[no-untyped-def]
+    # These tests read in July 2026; the window for portal readings is tested on its own.
+    settings.KC_CUSTOMER_READING_MAX_AGE_DAYS = 3650
+
+
 def _record(register: Register, value: str, actor: User | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
-    options: dict[str, object] = {"read_on": D(2026, 7, 2), "confirmed": False}
+    options: dict[str, object] = {
+        "read_on": D(2026, 7, 2),
+        "confirmed": False,
+        "supplied_from": D(2020, 1, 1),
+    }
     options.update(kwargs)
     return services.record_customer_reading(
         register=register,
@@ -149,8 +159,12 @@ def test_a_second_reading_the_same_day_is_refused(register: Register) -> None:
 
 
 def test_the_first_reading_of_a_register_has_nothing_to_compare() -> None:
+    # Nothing to compare with: stored, and a person looks at it.
     reading = _record(RegisterFactory(), "500")
-    assert (reading.plausibility, reading.needs_review) == ("no_history", False)
+    assert (reading.plausibility, reading.needs_review) == (
+        "no_history",
+        True,
+    )  # nothing to compare: a person looks
 
 
 def test_a_photo_is_stored_without_exif_and_gps(register: Register, scans: list) -> None:  # type: ignore[type-arg]
@@ -228,3 +242,18 @@ def test_billing_takes_a_customer_reading_like_any_other() -> None:
     (document,) = billing_services.bill_contract(contract, until=D(2025, 1, 15))
     assert document.end_reading == reading
     assert document.consumption == Decimal("3500")
+
+
+def test_a_day_before_the_customers_own_supply_is_refused(register: Register) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _record(register, "1500", read_on=D(2026, 7, 2), supplied_from=D(2026, 8, 1))
+    assert refused.value.error_dict["read_on"][0].code == "reading_before_supply"
+    assert not register.readings.filter(source=MeterReading.Source.CUSTOMER).exists()
+
+
+def test_a_reading_older_than_the_window_is_refused(register: Register, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.KC_CUSTOMER_READING_MAX_AGE_DAYS = 60
+    old = timezone.localdate() - datetime.timedelta(days=61)
+    with pytest.raises(ValidationError) as refused:
+        _record(register, "1500", read_on=old)
+    assert refused.value.error_dict["read_on"][0].code == "reading_too_old"
