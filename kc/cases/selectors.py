@@ -53,19 +53,17 @@ _PORTAL_KINDS = (Message.Kind.PORTAL_IN, Message.Kind.PORTAL_OUT, Message.Kind.L
 
 
 def _visible_to_customer() -> Q:
-    """Messages (of any query over Message) the case's customer may read in the portal."""
-    correspondents = Message.objects.filter(
-        case=OuterRef("case_id"), kind=Message.Kind.EMAIL_IN, automatic=False
-    ).values("sender")
-    to_customer = (
-        Q(recipients=F("case__contact_email"))
-        | Q(recipients=F("case__partner__email_key"))
-        | Q(recipients__in=correspondents)
-    )
+    """Messages (of any query over Message) the case's customer may read in the portal: mail
+    only between us and the customer's own address (a landlord's or lawyer's mail an agent
+    put on the case, and our answer to them, stay internal)."""
+
+    def own(field: str) -> Q:
+        return Q(case__contact_email=F(field)) | Q(case__partner__email_key=F(field))
+
     return (
         Q(kind__in=_PORTAL_KINDS)
-        | Q(kind=Message.Kind.EMAIL_IN, automatic=False)
-        | (Q(kind=Message.Kind.EMAIL_OUT, automatic=False) & to_customer)
+        | (Q(kind=Message.Kind.EMAIL_IN, automatic=False) & own("sender"))
+        | (Q(kind=Message.Kind.EMAIL_OUT, automatic=False) & own("recipients"))
     )
 
 

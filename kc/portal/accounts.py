@@ -43,7 +43,10 @@ def portal_link(path: str) -> str:
 
 def customer_by_email(email: str) -> User | None:
     return (
-        User.objects.filter(is_customer=True, email__iexact=email.strip())
+        # Addresses are stored lower-cased; an exact match keeps look-alikes (a dotless ı
+        # that the database's upper() would fold to I) from reaching a login under a new
+        # rate-limit key.
+        User.objects.filter(is_customer=True, email=email.strip().lower())
         .select_related("portal_account")
         .first()
     )

@@ -200,6 +200,32 @@ def test_thread_shows_only_what_passed_between_customer_and_us(
     ]
 
 
+def test_mail_of_a_third_party_on_the_case_stays_internal(
+    partner: BusinessPartner, customer: User, agent: User
+) -> None:
+    case = write(partner, customer)
+    services.add_message(
+        case,
+        Message.Kind.EMAIL_IN,
+        None,
+        sender="vermieter@example.org",
+        body_text="Der Mieter zieht aus.",
+    )
+    services.add_message(
+        case, Message.Kind.EMAIL_IN, None, sender=partner.email_key, body_text="Von der Kundin"
+    )
+    services.queue_email_to(
+        case=case,
+        recipient="vermieter@example.org",
+        subject="Danke",
+        text="an Vermieter",
+        actor=agent,
+    )
+    shown = [body for _kind, body in selectors.portal_thread(case).values_list("kind", "body_text")]
+    assert "Von der Kundin" in shown
+    assert "Der Mieter zieht aus." not in shown and "an Vermieter" not in shown
+
+
 def test_portal_lists_only_cases_with_something_to_read(
     partner: BusinessPartner, customer: User, agent: User
 ) -> None:
