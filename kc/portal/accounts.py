@@ -266,6 +266,8 @@ def send_code_letter(customer_number: str, postal_code: str) -> None:
     ).first()
     if partner is None or PortalAccount.objects.filter(partner=partner).exists():
         return
+    if identity.letter_on_its_way(partner):
+        return  # one letter per fortnight: requests by others cost postage and void codes
     row, code = identity.new_code(partner)
     letter = letters.create_letter(
         kind="portal_code",

@@ -33,6 +33,19 @@ def format_code(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
+# A new code letter only when the last one is this old: the one before may be in the post.
+RESEND_AFTER = datetime.timedelta(days=14)
+
+
+def letter_on_its_way(partner: BusinessPartner) -> bool:
+    return ActivationCode.objects.filter(
+        partner=partner,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        created_at__gt=timezone.now() - RESEND_AFTER,
+    ).exists()
+
+
 def new_code(partner: BusinessPartner) -> tuple[ActivationCode, str]:
     """A fresh code for a letter; earlier unused codes of the customer stop working."""
     now = timezone.now()

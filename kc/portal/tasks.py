@@ -5,7 +5,7 @@ import datetime
 from django.tasks import task
 from django.utils import timezone
 
-from kc.portal import mail
+from kc.portal import accounts, mail
 
 BACKOFF = (60, 300, 900, 3600, 3 * 3600)
 
@@ -28,3 +28,9 @@ def sweep_portal_mail() -> int:
     for mail_id in ids:
         send_portal_mail.enqueue(mail_id)
     return len(ids)
+
+
+@task()
+def send_code_letter(customer_number: str, postal_code: str) -> None:
+    """In the background, so the page answers in the same time whether or not it matched."""
+    accounts.send_code_letter(customer_number, postal_code)

@@ -13,9 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kc.core.enqueue import enqueue_with_transaction
 from kc.core.form_views import call_service, form_page, submitted
 from kc.core.models import User
-from kc.portal import accounts
+from kc.portal import accounts, tasks
 from kc.portal.forms import (
     CodeForm,
     CodeLetterForm,
@@ -71,7 +72,9 @@ def code_letter(request: HttpRequest) -> HttpResponse:
     if submitted(request, form):
         data = form.cleaned_data
         if ratelimit.consume(request, action="portal_signup", key=data["customer_number"]):
-            accounts.send_code_letter(data["customer_number"], data["postal_code"])
+            enqueue_with_transaction(
+                tasks.send_code_letter, data["customer_number"], data["postal_code"]
+            )
             return render(request, "portal/code_letter_done.html")
         _throttled(form)
     return form_page(request, "portal/code_letter.html", {"form": form})
