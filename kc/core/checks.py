@@ -25,3 +25,18 @@ def check_production_database(app_configs: Any, **kwargs: Any) -> list[CheckMess
             )
         ]
     return []
+
+
+@register(deploy=True)
+def check_shared_cache(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        return [
+            Warning(
+                "The local-memory cache belongs to one process: with several app server "
+                "processes, login rate limits, used TOTP codes and one-time form tokens are "
+                "counted per process. Set KC_CACHE_BACKEND to a shared cache (Redis, or "
+                "django.core.cache.backends.db.DatabaseCache after `manage.py createcachetable`).",
+                id="kc.W002",
+            )
+        ]
+    return []

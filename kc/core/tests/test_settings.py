@@ -13,6 +13,8 @@ PRODUCTION_ENV = {
     "KC_SECURE": "1",
     "KC_ALLOWED_HOSTS": "kundencenter.stadtwerke.example",
     "DATABASE_URL": "postgres://kc:secret@db.internal:5432/kundencenter",
+    "KC_CACHE_BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "KC_CACHE_LOCATION": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -40,6 +42,12 @@ def test_defaults_are_not_production_ready(tmp_path: Path) -> None:
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env={}, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout  # no HSTS without KC_SECURE
+
+
+def test_a_per_process_cache_is_not_production_ready(tmp_path: Path) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("KC_CACHE_")}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0 and "kc.W002" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize(
