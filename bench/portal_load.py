@@ -310,7 +310,7 @@ def gunicorn(
     log = (DATA / "portal-gunicorn.log").open("w")
     server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)  # noqa: S603
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a loaded machine: the workers' imports are slow
         while True:
             if answers(f"http://127.0.0.1:{port}/bench/ping"):
                 break
@@ -337,7 +337,7 @@ def gunicorn(
 
 
 def answers(url: str) -> bool:
-    with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5):  # noqa: S310
+    with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=60):  # noqa: S310
         return True
     return False
 
