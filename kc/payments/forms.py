@@ -104,7 +104,14 @@ class ChangeBankAccountForm(forms.Form):
 
     iban = IbanField(label=_("Neue IBAN"))
     bic = BicField()
-    account_holder = forms.CharField(label=_("Kontoinhaber/in"), max_length=70)
+    account_holder = forms.CharField(
+        label=_("Kontoinhaber/in"),
+        max_length=70,
+        help_text=_(
+            "Hier nur die Schreibweise berichtigen. Zahlt ein anderer Kontoinhaber, erteilt er "
+            "ein neues Mandat."
+        ),
+    )
 
     def clean_account_holder(self) -> str:
         holder: str = self.cleaned_data["account_holder"]

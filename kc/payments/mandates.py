@@ -114,14 +114,31 @@ def change_bank_account(
     account_holder: str,
     actor: User | None,
     bic: str = "",
+    holder_spelling_checked: bool = False,
 ) -> SepaMandate:
-    """The debtor pays from another account under the same mandate (amendment)."""
+    """The debtor pays from another account under the same mandate (amendment). Another
+    account holder needs a new mandate; only an agent who checked that the holder is the same
+    person (a corrected spelling) may change the name with `holder_spelling_checked`."""
     mandate = SepaMandate.objects.select_for_update().get(pk=mandate.pk)
     if mandate.status != SepaMandate.Status.ACTIVE:
         raise ValidationError(_("Nur ein aktives Mandat kann geändert werden."))
     new_iban, derived_bic = identifiers.validate_iban(iban)
     if new_iban == mandate.iban:
         raise ValidationError({"iban": _("Das ist die bisherige IBAN.")})
+    if (
+        not holder_spelling_checked
+        and account_holder.strip()
+        and _holder_key(account_holder) != _holder_key(mandate.account_holder)
+    ):
+        # A mandate is the account holder's own authorisation: another holder signs anew.
+        raise ValidationError(
+            {
+                "account_holder": _(
+                    "Ein anderer Kontoinhaber muss ein neues Mandat erteilen; eine Änderung "
+                    "der Bankverbindung gilt nur für denselben Kontoinhaber."
+                )
+            }
+        )
     before = audit.snapshot(mandate, AUDITED)
     # Amendment details name the account the bank knows from the last collection: keep the
     # first old IBAN while an amendment is still waiting for its file.
@@ -142,6 +159,10 @@ def change_bank_account(
     )
     confirm(mandate, actor=actor)
     return mandate
+
+
+def _holder_key(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 @transaction.atomic

@@ -138,6 +138,7 @@ def mandate_change_bank(request: StaffRequest, mandate_id: int) -> HttpResponse:
                 bic=data["bic"],
                 account_holder=data["account_holder"],
                 actor=request.user,
+                holder_spelling_checked=True,  # the form says: spelling only, else new mandate
             ),
         )
         if changed is not None:

@@ -129,6 +129,23 @@ def test_bank_change_at_the_same_bank_keeps_the_old_iban_for_the_amendment() -> 
     assert account.iban == OTHER_IBAN_SAME_BANK
 
 
+def test_a_new_account_holder_needs_a_new_mandate() -> None:
+    from django.core.exceptions import ValidationError
+
+    _, mandate = mandated_account()
+    with pytest.raises(ValidationError) as refused:
+        mandates.change_bank_account(
+            mandate, iban=OTHER_IBAN_SAME_BANK, account_holder="Jemand Anderes", actor=None
+        )
+    assert "account_holder" in refused.value.message_dict
+    mandate.refresh_from_db()
+    assert mandate.iban == IBAN
+    same = f"  {mandate.account_holder.upper()} "  # the same holder, typed differently
+    mandates.change_bank_account(
+        mandate, iban=OTHER_IBAN_SAME_BANK, account_holder=same, actor=None
+    )
+
+
 def test_bank_change_to_another_bank_marks_smnda_and_remembers_the_first_old_iban() -> None:
     _, mandate = mandated_account()
     mandates.change_bank_account(mandate, iban=OTHER_IBAN_SAME_BANK, account_holder="", actor=None)
