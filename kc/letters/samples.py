@@ -116,6 +116,7 @@ SAMPLES: dict[str, dict[str, Value]] = {
         "kontoinhaber": "Jürgen Müßig",
         "erteilt_am": "27.11.2026",
     },
+    "portal_code": {"freischaltcode": "ABCD-EFGH-JKLM", "gueltig_bis": "09.01.2027"},
     "tariff_offer": {
         "tarif": "Musterstadt Strom Öko 24",
         "sparte": "Strom",

@@ -98,6 +98,11 @@ _READING_COLUMNS = [
     "estimated",
     "estimation_reason",
     "recorded_at",
+    # A customer's reading from the portal carries these; the demo's readings are unchecked.
+    "plausibility",
+    "needs_review",
+    "photo",
+    "photo_scan",
 ]
 
 
@@ -120,6 +125,10 @@ def _insert_readings(readings: list[ReadingRow], now: datetime.datetime) -> int:
                 r.estimated,
                 r.estimation_reason,
                 stamp,
+                "",
+                False,
+                "",
+                "",
             )
             for pk, r in zip(ids, readings, strict=True)
         ],
