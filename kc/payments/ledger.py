@@ -197,10 +197,31 @@ def balance(account: ContractAccount | int) -> Decimal:
 
 
 def due_balance(account: ContractAccount | int, *, on: datetime.date) -> Decimal:
-    """Open receivables due by `on` less unused credits: what is overdue or payable now."""
-    due = sum((item.open_amount for item in open_items(account, due_until=on)), ZERO)
-    credit = sum((item.open_amount for item in open_credits(account)), ZERO)
-    return due + credit
+    """Open receivables due by `on` less unused credits: what is overdue or payable now.
+
+    In SQL (the customer page and the portal ask for it on every view): receivables due by
+    `on` less what settled them, plus credits plus what they settled (credits are negative)."""
+    due_lines = Q(side=CUSTOMER, amount__gt=0, due_on__lte=on)
+    credit_lines = Q(side=CUSTOMER, amount__lt=0)
+    lines = LedgerLine.objects.filter(account=account).aggregate(
+        due=Sum("amount", filter=due_lines), credits=Sum("amount", filter=credit_lines)
+    )
+    settled_due = Clearing.objects.filter(
+        receivable__account=account,
+        receivable__side=CUSTOMER,
+        receivable__amount__gt=0,
+        receivable__due_on__lte=on,
+    ).aggregate(total=Sum("amount"))["total"]
+    settled_by_credits = Clearing.objects.filter(
+        credit__account=account, credit__side=CUSTOMER, credit__amount__lt=0
+    ).aggregate(total=Sum("amount"))["total"]
+    total = (
+        (lines["due"] or ZERO)
+        - (settled_due or ZERO)
+        + (lines["credits"] or ZERO)
+        + (settled_by_credits or ZERO)
+    )
+    return round_cents(total)  # SQLite sums decimals as floating point
 
 
 def settle(

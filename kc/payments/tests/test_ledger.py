@@ -138,6 +138,27 @@ def test_due_balance_counts_only_what_is_due() -> None:
     assert ledger.due_balance(account, on=FEB) == D("90.00")
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_due_balance_in_sql_equals_the_open_items_it_sums(seed: int) -> None:
+    """The SQL aggregate against the item-by-item definition, over random histories with
+    partial payments, settlements, a reversal and credits left over."""
+    import random
+
+    rng = random.Random(seed)
+    account = ContractAccountFactory()
+    days = [JAN + datetime.timedelta(days=30 * n) for n in range(6)]
+    for n, day in enumerate(days):
+        receivable(account, f"{rng.randint(1, 150)}.{rng.randint(0, 99):02d}", due_on=day)
+        if rng.random() < 0.7:
+            payment = pay(account, f"{rng.randint(1, 200)}.{rng.randint(0, 99):02d}", f"b:{n}")
+            if rng.random() < 0.2:
+                ledger.reverse(payment, text="Rücklastschrift")
+    for day in [JAN - datetime.timedelta(days=1), *days, days[-1] + datetime.timedelta(days=9)]:
+        items = sum((i.open_amount for i in ledger.open_items(account, due_until=day)), D(0))
+        credits = sum((i.open_amount for i in ledger.open_credits(account)), D(0))
+        assert ledger.due_balance(account, on=day) == items + credits, day
+
+
 def test_one_document_per_source_and_kind_in_the_database() -> None:
     account = ContractAccountFactory()
     receivable(account, "5.00", due_on=JAN, source="dup")
