@@ -159,7 +159,10 @@ def factors(
     for value in values:
         if previous_to is not None and value.valid_from <= previous_to:
             raise GasConversionError(
-                _("Für das Netzgebiet %(area)s gelten am %(day)s zwei Brennwerte; einer muss weg.")
+                _(
+                    "Für das Netzgebiet %(area)s gelten am %(day)s zwei Brennwerte; bitte "
+                    "einen davon berichtigen."
+                )
                 % {"area": network_area, "day": _de(max(value.valid_from, start))}
             )
         previous_to = value.valid_to

@@ -108,8 +108,8 @@ class ChangeBankAccountForm(forms.Form):
         label=_("Kontoinhaber/in"),
         max_length=70,
         help_text=_(
-            "Hier nur die Schreibweise berichtigen. Zahlt ein anderer Kontoinhaber, erteilt er "
-            "ein neues Mandat."
+            "Hier nur die Schreibweise berichtigen. Für ein Konto einer anderen Person erteilt "
+            "diese ein neues Mandat."
         ),
     )
 

@@ -134,8 +134,8 @@ def change_bank_account(
         raise ValidationError(
             {
                 "account_holder": _(
-                    "Ein anderer Kontoinhaber muss ein neues Mandat erteilen; eine Änderung "
-                    "der Bankverbindung gilt nur für denselben Kontoinhaber."
+                    "Für das Konto einer anderen Person erteilt diese ein neues Mandat; eine "
+                    "Änderung der Bankverbindung gilt nur bei gleicher Kontoinhaberschaft."
                 )
             }
         )

@@ -105,5 +105,7 @@ def _success_message(reading: MeterReading) -> str:
         "date": f"{reading.read_on:%d.%m.%Y}"
     }
     if reading.needs_review:
-        text += " " + _("Weil er von unserer Erwartung abweicht, sieht ihn sich eine Kollegin an.")
+        text += " " + _(
+            "Weil er von unserer Erwartung abweicht, sieht ihn sich jemand aus unserem Team an."
+        )
     return text
