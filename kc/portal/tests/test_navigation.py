@@ -22,3 +22,14 @@ def test_unread_answers_show_in_the_navigation(
     assert "1 neue Antwort" in customer_client.get("/portal/").content.decode()
     customer_client.get(f"/portal/postfach/{case.pk}/")  # opening marks it read
     assert "neue Antwort" not in customer_client.get("/portal/").content.decode()
+
+
+def test_a_letter_whose_pdf_is_lost_answers_404(customer_client: Client, partner) -> None:  # type: ignore[no-untyped-def]
+    from kc.letters.models import Letter
+    from kc.portal.tests.factories import invoiced_account
+
+    _account, _contract, invoice = invoiced_account(partner)
+    letter = Letter.objects.get(number=invoice.letter_number)
+    letter.pdf.storage.delete(str(letter.pdf.name))
+    response = customer_client.get(f"/portal/rechnungen/{invoice.pk}/pdf/")
+    assert response.status_code == 404

@@ -1,5 +1,6 @@
 """What the customer has: overview, contracts with meters, documents, cases."""
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from kc.payments.models import SepaMandate
 from kc.portal.views.common import CustomerRequest, customer_required, scope
 
 RECENT_DOCUMENTS = 5
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,13 @@ def _letter_response(request: CustomerRequest, letter: Letter) -> FileResponse:
         obj=letter,
         partner_id=letter.partner_id,
     )
+    try:
+        document = letter.pdf.open("rb")
+    except OSError as error:  # the archive lost the file: a 404 and a log line, not a 500
+        log.error("letter %s: archived PDF missing: %s", letter.number, error)
+        raise Http404 from error
     response = FileResponse(
-        letter.pdf.open("rb"),
+        document,
         as_attachment=True,
         filename=f"{letter.number}.pdf",
         content_type="application/pdf",
