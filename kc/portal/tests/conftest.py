@@ -1,9 +1,17 @@
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from kc.core.models import User
 from kc.customers.models import BusinessPartner
 from kc.portal.tests.factories import customer, portal_login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate limits, used TOTP codes and form tokens live in the process-wide cache, keyed by
+    ids that repeat from test to test: each test starts without the previous one's."""
+    cache.clear()
 
 
 @pytest.fixture
