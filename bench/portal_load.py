@@ -14,7 +14,7 @@ seeding.py; var dir bench/.data/portal/): --population demo customers (`kc.desk.
 default 5,000), the billing run of 20.01.2026 over all of them, and for the first --customers
 (default: --users + --max-users, so no two runs share a customer) a real invoice with its
 letter PDF (`invoice_account`, two processes) and a verified portal login whose password is
-hashed with the production hasher (PBKDF2, Django's iterations; one hash stored for all, so
+hashed with the production hasher (Argon2id, Django's parameters; one hash stored for all, so
 every login check costs a real one); the demo's team queues (a portal message opens a case).
 Then `collectstatic`, and gunicorn serves config.wsgi with production settings: KC_DEBUG=0 (manifest
 static files through WhiteNoise), a random KC_SECRET_KEY, KC_ALLOWED_HOSTS=127.0.0.1,
@@ -26,7 +26,7 @@ plain-text view without database or session behind the full middleware stack.
 Locust (headless, FastHttpUser, one process, on the same two cores as the server; the bench
 reports its CPU share) runs four times against the same server:
 1. portal: --users customers (bench/portallib/locustfile.py, PortalCustomer), started at
-   --spawn-rate per second (default 2/s: logins are PBKDF2 and two cores hash only a few per
+   --spawn-rate per second (default 2/s: a login hashes a password and two cores hash only a few per
    second). Each logs in once as its own customer (login page with its CSS/JS, POST -> 302),
    then clicks with 3-10 s think time (uniform), weighted: overview 4, documents 2, invoice
    PDF 2, contract 2, meter reading 1 (page + POST of a plausible value for today, confirmed
@@ -70,7 +70,7 @@ PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DB = "kc_bench_portal"
 TARGET_P95_MS = 300.0
 THINK = "3,10"
-LOGIN_NAMES = ("login page", "static (first visit)", "login POST (PBKDF2)")
+LOGIN_NAMES = ("login page", "static (first visit)", "login POST")
 MIX_ORDER = (
     "overview",
     "documents",

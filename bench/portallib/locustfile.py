@@ -138,7 +138,7 @@ class PortalCustomer(FastHttpUser):
         token = form_of(html).values.get("csrfmiddlewaretoken", "")
         with self.client.post(
             "/portal/anmelden/",
-            name="login POST (PBKDF2)",
+            name="login POST",
             data={
                 "csrfmiddlewaretoken": token,
                 "email": self.customer["email"],
