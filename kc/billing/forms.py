@@ -6,8 +6,7 @@ Amounts are typed the German way ("1.234,56"); a lone dot that is no thousands s
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -15,30 +14,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kc.cases.models import Channel
+from kc.core.money import parse_decimal_de
 from kc.core.validators import validate_german_postal_code
 from kc.supply.models import Division, Register, Tariff
-
-_GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+$")  # 1.234 or 12.345.678
-
-
-def parse_german_decimal(text: str) -> Decimal:
-    """ "1.234,56" → 1234.56; "127" → 127; "1.234" → 1234. Raises ValueError otherwise."""
-    cleaned = text.replace("€", "").replace(" ", "").replace("\u00a0", "").strip()
-    if "," in cleaned:
-        whole, _comma, fraction = cleaned.rpartition(",")
-        if whole and "." in whole and not _GROUPED.match(whole):
-            raise ValueError(text)
-        cleaned = f"{whole.replace('.', '') or '0'}.{fraction}"
-    elif "." in cleaned:
-        if not _GROUPED.match(cleaned):
-            raise ValueError(text)
-        cleaned = cleaned.replace(".", "")
-    if not re.fullmatch(r"\d+(\.\d+)?", cleaned):
-        raise ValueError(text)
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation as error:
-        raise ValueError(text) from error
 
 
 class GermanDecimalField(forms.Field):
@@ -56,7 +34,7 @@ class GermanDecimalField(forms.Field):
         if isinstance(value, Decimal):
             return value
         try:
-            number = parse_german_decimal(str(value))
+            number = parse_decimal_de(str(value))
         except ValueError:
             raise ValidationError(
                 _("Bitte eine Zahl wie 1.234,56 eingeben (Komma vor den Nachkommastellen)."),

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kc.core.money import parse_decimal_de
 from kc.supply.models import Register
 
 # A monthly Abschlag above this is a typing error, not a wish (the limits are the service's).
@@ -17,25 +18,22 @@ MAX_INSTALMENT = Decimal("99999.99")
 MAX_CONSUMPTION = Decimal("9999999")
 
 
-_GROUPED = re.compile(r"\d{1,3}(\.\d{3})+")
-
-
 class GermanDecimalField(forms.DecimalField):
     """A number as Germans type it: comma for decimals, dots only as thousands separators
     ("4.600" is 4600, "1.234,5"). A dot that cannot be one ("127.50") is refused, never
-    guessed: read the other way the number is a hundred times off."""
+    guessed (kc.core.money.parse_decimal_de); other shapes get Django's own message."""
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # stubs: int
         if isinstance(value, str) and value.strip():
             text = re.sub(r"[\s\u00a0€]", "", value)
-            whole = text.partition(",")[0]
-            if "." in text:
-                if not _GROUPED.fullmatch(whole) or "." in text.partition(",")[2]:
+            try:
+                value = str(parse_decimal_de(text))
+            except ValueError:
+                if "." in text:
                     raise forms.ValidationError(
                         _("Bitte mit Komma schreiben, z. B. 85,50 oder 1.234,5."), code="invalid"
-                    )
-                text = text.replace(".", "")
-            value = text.replace(",", ".")
+                    ) from None
+                value = text.replace(",", ".")
         result: Decimal | None = super().to_python(value)
         return result
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from conftest import make_staff
 from kc.billing import plans, services
-from kc.billing.forms import parse_german_decimal
 from kc.billing.models import (
     BillingDocument,
     BudgetBillingPlan,
@@ -24,7 +23,7 @@ from kc.cases.models import Case
 from kc.cases.tests.factories import QueueFactory
 from kc.core import roles
 from kc.core.models import AuditLogEntry, User
-from kc.core.money import format_decimal_de
+from kc.core.money import format_decimal_de, parse_decimal_de
 from kc.letters.models import Letter
 from kc.letters.tests.factories import LetterheadFactory, customer_with_address
 from kc.supply.models import Contract, ContractTariff, MeterReading
@@ -101,13 +100,13 @@ def plan_url(contract: Contract) -> str:
     ],
 )
 def test_german_amounts(text: str, value: str) -> None:
-    assert parse_german_decimal(text) == Decimal(value)
+    assert parse_decimal_de(text) == Decimal(value)
 
 
 @pytest.mark.parametrize("text", ["127.50", "12,34,5", "abc", "1.23,4", "-5", ""])
 def test_ambiguous_or_bad_amounts_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
-        parse_german_decimal(text)
+        parse_decimal_de(text)
 
 
 # --- billing document ------------------------------------------------------------------
