@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kc.cases import portal_messages
 from kc.cases.models import Case, CaseType
 from kc.core.form_views import form_page, submitted
+from kc.core.money import format_eur
 from kc.disconnection import proofs
 from kc.portal.forms_requests import (
     COMPLAINT_CATEGORIES,
@@ -131,7 +132,7 @@ def funding(request: CustomerRequest) -> HttpResponse:
             (_("Förderbereich"), program),
             (_("Gekauft"), data["item"]),
             (_("Kaufdatum"), f"{data['purchase_date']:%d.%m.%Y}"),
-            (_("Kaufpreis"), f"{data['amount']:.2f} €".replace(".", ",")),
+            (_("Kaufpreis"), format_eur(data["amount"])),
             (_("Anmerkungen"), data["note"]),
         )
         subject = _("Förderantrag: %(program)s") % {"program": program}
