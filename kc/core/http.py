@@ -1,6 +1,7 @@
-"""Request type for views behind login: `user` is a staff User, `htmx` is set by middleware."""
+"""Request type for views behind login (`user` is a staff User, `htmx` is set by middleware),
+and the response for an archived PDF."""
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 from kc.core.models import User
@@ -9,3 +10,12 @@ from kc.core.models import User
 class StaffRequest(HttpRequest):
     user: User
     htmx: HtmxDetails
+
+
+def pdf_response(document: object, filename: str, *, download: bool = False) -> FileResponse:
+    """An archived PDF, shown in the browser or (`download`) saved; never sniffed as HTML."""
+    response = FileResponse(
+        document, as_attachment=download, filename=filename, content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -22,11 +22,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kc.core import audit
-from kc.core.http import StaffRequest
+from kc.core.http import StaffRequest, pdf_response
 from kc.core.models import User
 from kc.letters import ipp, postage, printroom, selectors
 from kc.letters.models import PrintBatch, PrintJob
-from kc.letters.views import pdf_response
 
 PRINT_ROOM = "letters.change_printbatch"
 PRINTER_TIMEOUT_SECONDS = 2.0

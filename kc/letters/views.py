@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kc.core import audit
 from kc.core.form_views import call_service, form_page, submitted
-from kc.core.http import StaffRequest
+from kc.core.http import StaffRequest, pdf_response
 from kc.customers.models import BusinessPartner
 from kc.letters import postage, selectors, services
 from kc.letters.forms import FreeTextLetterForm, WithdrawForm
@@ -132,14 +132,6 @@ def letter_pdf(request: StaffRequest, number: str) -> FileResponse:
     document = letter.pdf.open("rb")
     services.record_download(letter=letter, actor=request.user)
     return pdf_response(document, f"{letter.number}.pdf")
-
-
-def pdf_response(document: object, filename: str) -> FileResponse:
-    response = FileResponse(
-        document, as_attachment=False, filename=filename, content_type="application/pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kc.billing.models import BudgetBillingPlan, Invoice
 from kc.core import audit
+from kc.core.http import pdf_response
 from kc.customers.models import ContractAccount
 from kc.letters.models import Letter
 from kc.payments import ledger
@@ -122,12 +123,6 @@ def _letter_response(request: CustomerRequest, letter: Letter) -> FileResponse:
     except OSError as error:  # the archive lost the file: a 404 and a log line, not a 500
         log.error("letter %s: archived PDF missing: %s", letter.number, error)
         raise Http404 from error
-    response = FileResponse(
-        document,
-        as_attachment=True,
-        filename=f"{letter.number}.pdf",
-        content_type="application/pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
+    response = pdf_response(document, f"{letter.number}.pdf", download=True)
     response["Cache-Control"] = "private, no-store"
     return response
