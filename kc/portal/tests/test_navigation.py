@@ -33,3 +33,18 @@ def test_a_letter_whose_pdf_is_lost_answers_404(customer_client: Client, partner
     letter.pdf.storage.delete(str(letter.pdf.name))
     response = customer_client.get(f"/portal/rechnungen/{invoice.pk}/pdf/")
     assert response.status_code == 404
+
+
+def test_an_internal_case_stays_off_the_overview(
+    customer_client: Client, partner: BusinessPartner
+) -> None:
+    QueueFactory(is_default=True)
+    case_services.open_case(
+        subject="Intern: Sperrprüfung", channel="phone", partner=partner, actor=None
+    )
+    asked = case_services.open_case(
+        subject="Frage zum Abschlag", channel="portal", partner=partner, actor=None
+    )
+    case_services.add_message(asked, Message.Kind.PORTAL_IN, None, body_text="Frage")
+    page = customer_client.get("/portal/").content.decode()
+    assert "Frage zum Abschlag" in page and "Sperrprüfung" not in page

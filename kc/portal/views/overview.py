@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kc.billing.models import BudgetBillingPlan, Invoice
+from kc.cases.models import Case
 from kc.core import audit
 from kc.core.http import pdf_response
 from kc.customers.models import ContractAccount
@@ -59,13 +60,14 @@ def home(request: CustomerRequest) -> HttpResponse:
         "accounts": _summaries(request),
         "contracts": contracts,
         "invoices": customer.invoices()[:RECENT_DOCUMENTS],
-        "letters": customer.letters()[:RECENT_DOCUMENTS],
-        "cases": customer.cases().filter(status__in=OPEN_STATES)[:RECENT_DOCUMENTS],
+        # Only cases with something the customer may read: an internal case's subject stays
+        # internal (as in the mailbox).
+        "cases": customer.mailbox().exclude(status__in=CLOSED_STATES)[:RECENT_DOCUMENTS],
     }
     return render(request, "portal/home.html", context)
 
 
-OPEN_STATES = ("new", "open", "waiting_customer", "waiting_internal")
+CLOSED_STATES = (Case.Status.RESOLVED, Case.Status.CLOSED)  # the complement of Case.is_open
 
 
 @customer_required
