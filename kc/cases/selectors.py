@@ -87,8 +87,9 @@ class _UnreadAnswers(TypedDict):
 def portal_cases(partner: BusinessPartner) -> "QuerySet[WithAnnotations[Case, _UnreadAnswers]]":
     """The partner's cases the portal may list, newest first, each with `unread_answers`.
 
-    Only cases with something the customer may read (see portal_thread): a case we opened
-    for ourselves (a call note, a work case) stays out, its subject too.
+    Only cases the customer opened in the portal (e.g. an Abschlag change that went to a
+    person) or with something they may read (see portal_thread): a case we opened for
+    ourselves (a call note, a work case) stays out, its subject too.
     """
     visible = Message.objects.filter(_visible_to_customer(), case=OuterRef("pk"))
     unread = (
@@ -101,7 +102,7 @@ def portal_cases(partner: BusinessPartner) -> "QuerySet[WithAnnotations[Case, _U
     )
     return (
         Case.objects.filter(partner=partner)
-        .filter(Exists(visible))
+        .filter(Q(channel=Channel.PORTAL) | Exists(visible))
         .annotate(unread_answers=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
         .order_by("-received_at", "-pk")
     )

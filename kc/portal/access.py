@@ -99,12 +99,6 @@ class CustomerScope:
     def mandates(self) -> QuerySet[SepaMandate]:
         return SepaMandate.objects.filter(account__partner=self.partner).order_by("-id")
 
-    def cases(self) -> QuerySet[Case]:
-        return Case.objects.filter(partner=self.partner).order_by("-received_at", "-id")
-
-    def case(self, pk: int) -> Case:
-        return get_object_or_404(self.cases(), pk=pk)
-
     def budget_changes(self, contract: Contract) -> QuerySet[BudgetChangeRequest]:
         """The Abschlag change requests of one of the customer's contracts, newest first."""
         return BudgetChangeRequest.objects.filter(

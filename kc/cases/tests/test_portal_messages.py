@@ -246,6 +246,16 @@ def test_portal_lists_only_cases_with_something_to_read(
     assert listed == [newer, older] and internal not in listed
 
 
+def test_a_case_the_customer_opened_in_the_portal_is_listed_without_messages(
+    partner: BusinessPartner,
+) -> None:
+    QueueFactory()
+    request = services.open_case(
+        subject="Abschlagsänderung auf 60 €", channel="portal", partner=partner, actor=None
+    )
+    assert list(selectors.portal_cases(partner)) == [request]
+
+
 def test_unread_answers_count_until_the_customer_reads_them(
     partner: BusinessPartner, customer: User, agent: User
 ) -> None:
