@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "kc.billing",
     "kc.payments",
     "kc.disconnection",
+    "kc.appointments",
+    "kc.funding",
     "kc.channels",
     "kc.desk",
     "kc.portal",

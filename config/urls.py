@@ -16,6 +16,8 @@ urlpatterns = [
     path("abrechnung/", include("kc.billing.urls")),
     path("zahlungen/", include("kc.payments.urls")),
     path("sperrung/", include("kc.disconnection.urls")),
+    path("beratung/", include("kc.appointments.urls")),
+    path("foerderung/", include("kc.funding.urls")),
     path("portal/", include("kc.portal.urls")),
     path("", include("kc.desk.urls")),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kc.portal import urls_requests, urls_services
+from kc.portal import urls_consultation, urls_funding, urls_requests, urls_services
 from kc.portal.views import auth, overview, security
 
 app_name = "portal"
@@ -26,4 +26,9 @@ urlpatterns = [
 ]
 # Kwarg names say which object an id is (contract_id, invoice_id, ...): the object-level
 # security test fills each with another customer's id of that kind.
-urlpatterns += urls_services.urlpatterns + urls_requests.urlpatterns
+urlpatterns += (
+    urls_services.urlpatterns
+    + urls_requests.urlpatterns
+    + urls_consultation.urlpatterns
+    + urls_funding.urlpatterns
+)

@@ -11,8 +11,6 @@ urlpatterns: list[URLPattern] = [
     path("postfach/neu/", messages.message_new, name="message_new"),
     path("postfach/<int:case_id>/", messages.message_case, name="message"),
     path("beschwerde/", requests.complaint, name="complaint"),
-    path("beratung/", requests.consultation, name="consultation"),
-    path("foerderung/", requests.funding, name="funding"),
     path("zahlbeleg/", requests.proof, name="proof"),
     path("umzug/", requests.move, name="move"),
 ]

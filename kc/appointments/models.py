@@ -1,0 +1,2 @@
+"""Energy-saving consultations: advisors, their weekly hours and absences, appointment types and
+bookings."""

@@ -1,0 +1,1 @@
+"""Funding programs: categories, yearly budgets, applications, decisions, payouts and clawbacks."""
