@@ -1,17 +1,20 @@
 """Every change to a case goes through here: opening, notes, replies, status, handoffs."""
 
 import datetime
+import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kc.cases import signals, sla
 from kc.cases.models import (
+    Attachment,
     Case,
     CasePause,
     CaseTask,
@@ -147,9 +150,11 @@ def queue_email(
     actor: User | None,
     automatic: bool = False,
     answering: Message | None = None,
+    generated_files: Sequence[tuple[str, bytes, str]] = (),
 ) -> Message:
     """An e-mail to the case's correspondent, threaded to `answering` or else to the last
-    mail we got from them."""
+    mail we got from them. `generated_files` are files we made ourselves (e.g. an iCalendar
+    invitation): attached to the mail, kept on the message."""
     recipient = (
         case.partner.email if case.partner and case.partner.email else case.contact_email
     ).lower()
@@ -176,13 +181,20 @@ def queue_email(
         in_reply_to=last_in.message_id if last_in else "",
         references=" ".join(references[-10:]),
     )
+    attach_generated(message, generated_files)
     signals.email_queued.send(sender=Message, message_id=message.pk)
     return message
 
 
 @transaction.atomic
 def queue_email_to(
-    *, case: Case, recipient: str, subject: str, text: str, actor: User | None
+    *,
+    case: Case,
+    recipient: str,
+    subject: str,
+    text: str,
+    actor: User | None,
+    generated_files: Sequence[tuple[str, bytes, str]] = (),
 ) -> Message:
     """An e-mail about the case to someone else than the customer (e.g. an order to the
     field service), sent through the same outbox: retried, never lost, on the case's
@@ -202,8 +214,26 @@ def queue_email_to(
         automatic=actor is None,
         message_id=new_message_id(case),
     )
+    attach_generated(message, generated_files)
     signals.email_queued.send(sender=Message, message_id=message.pk)
     return message
+
+
+def attach_generated(message: Message, files: Sequence[tuple[str, bytes, str]]) -> None:
+    """Files we generated for an outgoing mail, (name, bytes, content type): nothing came from
+    outside, so there is nothing to scan; the outbox sends them with the mail."""
+    for filename, content, content_type in files:
+        attachment = Attachment(
+            message=message,
+            filename=filename,
+            content_type=content_type[:100],
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            scan=Attachment.Scan.CLEAN,
+            scan_detail="generated",
+        )
+        attachment.file.save(filename[:100], ContentFile(content), save=False)
+        attachment.save()
 
 
 def new_message_id(case: Case) -> str:

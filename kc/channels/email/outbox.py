@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from kc.cases import outbox as case_outbox
-from kc.cases.models import Message
-from kc.channels.email.smtp import SmtpConfig, build_message, send_message
+from kc.cases.models import Attachment, Message
+from kc.channels.email.smtp import OutgoingAttachment, SmtpConfig, build_message, send_message
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ def send_queued_email(message_id: int, config: SmtpConfig | None = None) -> Send
         references=message.references.split(),
         auto_submitted="auto-replied" if message.automatic else None,
         message_id=message.message_id,
+        attachments=_attachments(message),
     )
     try:
         send_message(config or smtp_config(), mail, envelope_from=settings.KC_MAIL_FROM)
@@ -58,6 +59,16 @@ def send_queued_email(message_id: int, config: SmtpConfig | None = None) -> Send
         return SendResult(sent=False, retry=case_outbox.mark_send_failed(message, str(exc)))
     case_outbox.mark_sent(message)
     return SendResult(sent=True)
+
+
+def _attachments(message: Message) -> list[OutgoingAttachment]:
+    """Files kept on the outgoing message (only scanned or self-made ones go out)."""
+    files = []
+    for attachment in message.attachments.filter(scan=Attachment.Scan.CLEAN).order_by("pk"):
+        with attachment.file.open("rb") as handle:
+            content = handle.read()
+        files.append(OutgoingAttachment(attachment.filename, content, attachment.content_type))
+    return files
 
 
 def is_queued(message_id: int) -> bool:

@@ -68,9 +68,16 @@ def build_message(
     if html is not None:
         msg.add_alternative(html, subtype="html")
     for att in attachments:
-        maintype, _, subtype = att.content_type.partition("/")
+        # "text/calendar; charset=utf-8; method=REQUEST": parameters go on the Content-Type.
+        mimetype, *param_parts = (part.strip() for part in att.content_type.split(";"))
+        maintype, _, subtype = mimetype.partition("/")
+        params = dict(part.split("=", 1) for part in param_parts if "=" in part)
         msg.add_attachment(
-            att.content, maintype=maintype, subtype=subtype or "octet-stream", filename=att.filename
+            att.content,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=att.filename,
+            params=params,
         )
     return msg
 
