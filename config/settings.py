@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "kc.desk",
     "kc.portal",
     "kc.api",
+    "kc.privacy",
+    "kc.imports",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +158,8 @@ KC_PERIODIC_TASKS = {
     "proofs": {"task": "kc.disconnection.tasks.sweep_proofs", "every": 120},
     "reading_photos": {"task": "kc.supply.tasks.scan_pending_reading_photos", "every": 300},
     "reconnections": {"task": "kc.disconnection.tasks.reconnect_paid_and_escalate", "every": 60},
+    "complaint_escalation": {"task": "kc.cases.tasks.escalate_complaints", "every": 3600},
+    "appointment_reminders": {"task": "kc.appointments.tasks.send_reminders", "every": 900},
 }
 
 # --- Cache (rate limits) --------------------------------------------------
@@ -292,6 +296,16 @@ KC_FIELD_SERVICE_EMAIL = env_str("KC_FIELD_SERVICE_EMAIL", "auftraege@netz.examp
 KC_RECONNECTION_TARGET_MINUTES = env_int("KC_RECONNECTION_TARGET_MINUTES", 120)
 # Postal-code prefixes of the supply area (tariff offers); empty: every postal code.
 KC_SUPPLY_AREA_POSTAL_PREFIXES = env_list("KC_SUPPLY_AREA_POSTAL_PREFIXES", [])
+# Complaints (§ 111a EnWG): unanswered ones go to this queue this many open days of the
+# business calendar before their deadline.
+KC_COMPLAINT_QUEUE = env_str("KC_COMPLAINT_QUEUE", "Beschwerdemanagement")
+KC_COMPLAINT_ESCALATION_DAYS = env_int("KC_COMPLAINT_ESCALATION_DAYS", 5)
+# Energy-saving consultations: slot grid, earliest booking after now, how far ahead, and
+# when the reminder goes out before the appointment.
+KC_APPOINTMENT_GRID_MINUTES = env_int("KC_APPOINTMENT_GRID_MINUTES", 30)
+KC_APPOINTMENT_LEAD_MINUTES = env_int("KC_APPOINTMENT_LEAD_MINUTES", 120)
+KC_APPOINTMENT_HORIZON_DAYS = env_int("KC_APPOINTMENT_HORIZON_DAYS", 90)
+KC_APPOINTMENT_REMINDER_HOURS = env_int("KC_APPOINTMENT_REMINDER_HOURS", 24)
 
 # --- Letters and print room -------------------------------------------------
 # The customer center's printer as an IPP URI (ipp://host:631/printers/NAME); empty: letters

@@ -19,6 +19,8 @@ urlpatterns = [
     path("beratung/", include("kc.appointments.urls")),
     path("foerderung/", include("kc.funding.urls")),
     path("portal/", include("kc.portal.urls")),
+    path("datenschutz/", include("kc.privacy.urls")),
+    path("datenuebernahme/", include("kc.imports.urls")),
     path("", include("kc.desk.urls")),
 ]
 if settings.KC_BENCH_PING:  # the framework ceiling for bench/portal_load.py, off by default

@@ -1,0 +1,1 @@
+"""GDPR requests: export of everything about a customer, erasure and restriction by retention."""
