@@ -157,6 +157,8 @@ KC_PERIODIC_TASKS = {
     "mandate_expiry": {"task": "kc.payments.tasks.expire_unused_mandates", "every": 86_400},
     "proofs": {"task": "kc.disconnection.tasks.sweep_proofs", "every": 120},
     "reading_photos": {"task": "kc.supply.tasks.scan_pending_reading_photos", "every": 300},
+    "funding_documents": {"task": "kc.funding.tasks.scan_pending_documents", "every": 300},
+    "funding_clawbacks": {"task": "kc.funding.tasks.claw_back_ended_contracts", "every": 86_400},
     "reconnections": {"task": "kc.disconnection.tasks.reconnect_paid_and_escalate", "every": 60},
     "complaint_escalation": {"task": "kc.cases.tasks.escalate_complaints", "every": 3600},
     "appointment_reminders": {"task": "kc.appointments.tasks.send_reminders", "every": 900},

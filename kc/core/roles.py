@@ -105,7 +105,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _WORK_MANDATES
     + _CLEAR_PAYMENTS
     + _WORK_DISCONNECTION
-    + _TAKE_PROOFS,
+    + _TAKE_PROOFS
+    + ["cases.view_complaint", "cases.add_complaint"],  # register a complaint on a case
     # On-site staff check receipts and hand over letters; they do not edit master data.
     CUSTOMER_CENTER: [
         "customers.view_businesspartner",
@@ -131,10 +132,23 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _PAYMENT_FILES
     + _WORK_DISCONNECTION
     + _TAKE_PROOFS
-    + ["core.view_team", "core.view_user", "cases.add_textmodule", "cases.change_textmodule"],
+    + ["core.view_team", "core.view_user", "cases.add_textmodule", "cases.change_textmodule"]
+    + ["cases.view_complaint", "cases.add_complaint"],  # complaint list and monthly report
     ENERGY_ADVISOR: _VIEW_CUSTOMER + _WORK_CASES + _WORK_LETTERS,
-    FUNDING_CLERK: _VIEW_CUSTOMER + _WORK_CASES + _WRITE_LETTERS,
-    COMPLAINT_MANAGER: _VIEW_CUSTOMER + _WORK_CASES + _WORK_LETTERS,
+    FUNDING_CLERK: _VIEW_CUSTOMER
+    + _WORK_CASES
+    + _WRITE_LETTERS
+    + [
+        f"funding.{verb}_{model}"
+        for verb in ("view", "add", "change")
+        for model in ("fundingprogram", "fundingcategory", "programbudget")
+    ]
+    + ["funding.view_fundingapplication", "funding.change_fundingapplication"]
+    + ["funding.view_applicationdocument", "funding.view_reviewcheck"],
+    COMPLAINT_MANAGER: _VIEW_CUSTOMER
+    + _WORK_CASES
+    + _WORK_LETTERS
+    + ["cases.view_complaint", "cases.add_complaint", "cases.change_complaint"],
     ADMIN: _VIEW_CUSTOMER
     + _CHANGE_CUSTOMER
     + [

@@ -244,6 +244,16 @@ Bitte geben Sie bei Rückfragen die Vorgangsnummer {{{{ vorgangsnummer }}}} an.
 
 {CLOSING}"""
 
+# § 111a S. 3, 4 EnWG: when a complaint is not (fully) remedied, the answer names the
+# Schlichtungsstelle Energie with address and website and says that we must take part.
+COMPLAINT_ARBITRATION_NOTE = (
+    "Da wir Ihrer Beschwerde nicht oder nicht vollständig abhelfen konnten, können Sie ein "
+    "Schlichtungsverfahren bei der Schlichtungsstelle Energie e. V., Friedrichstraße 133, "
+    "10117 Berlin, www.schlichtungsstelle-energie.de, beantragen (§ 111b EnWG). Wir sind "
+    "verpflichtet, an diesem Schlichtungsverfahren teilzunehmen. Der Verbraucherservice der "
+    "Bundesnetzagentur (Postfach 8001, 53105 Bonn) informiert über Ihre Rechte."
+)
+
 COMPLAINT_ANSWER_SUBJECT = "Ihre Beschwerde {{ vorgangsnummer }}"
 COMPLAINT_ANSWER_BODY = f"""{GREETING}
 
@@ -264,6 +274,47 @@ entschieden: {{{{ entscheidung }}}}
 {{{{ begruendung }}}}
 
 {{{{ auszahlung }}}}
+
+{CLOSING}"""
+
+FUNDING_APPROVAL_SUBJECT = "Ihr Förderantrag {{ antragsnummer }}: Bewilligung"
+FUNDING_APPROVAL_BODY = f"""{GREETING}
+
+Ihren Antrag {{{{ antragsnummer }}}} im Förderprogramm {{{{ programm }}}} \
+({{{{ kategorie }}}}: {{{{ geraet }}}}) bewilligen wir mit {{{{ betrag }}}}.
+
+{{{{ begruendung }}}}
+
+{{{{ auszahlung }}}}
+
+Die Förderung setzt voraus, dass Ihr Liefervertrag bis mindestens {{{{ bindung_bis }}}} \
+besteht. Endet er früher, fordern wir die Förderung {{{{ rueckforderung }}}} zurück.
+
+{CLOSING}"""
+
+FUNDING_REJECTION_SUBJECT = "Ihr Förderantrag {{ antragsnummer }}: Ablehnung"
+FUNDING_REJECTION_BODY = f"""{GREETING}
+
+Ihren Antrag {{{{ antragsnummer }}}} im Förderprogramm {{{{ programm }}}} \
+({{{{ kategorie }}}}: {{{{ geraet }}}}) können wir leider nicht bewilligen.
+
+Begründung: {{{{ begruendung }}}}
+
+{QUESTIONS}
+
+{CLOSING}"""
+
+FUNDING_CLAWBACK_SUBJECT = "Ihr Förderantrag {{ antragsnummer }}: Rückforderung"
+FUNDING_CLAWBACK_BODY = f"""{GREETING}
+
+für Ihren Antrag {{{{ antragsnummer }}}} im Förderprogramm {{{{ programm }}}} haben wir \
+Ihnen {{{{ gefoerdert }}}} gewährt. Voraussetzung war, dass Ihr Liefervertrag bis mindestens \
+{{{{ bindung_bis }}}} besteht. Ihr Vertrag endete am {{{{ vertragsende }}}}.
+
+Wir fordern deshalb {{{{ betrag }}}} zurück ({{{{ berechnung }}}}). Den Betrag haben wir \
+Ihrem Vertragskonto belastet; er ist zahlbar bis zum {{{{ zahlbar_bis }}}}.
+
+{QUESTIONS}
 
 {CLOSING}"""
 
