@@ -282,6 +282,20 @@ KC_CTI_BLOCKED_NUMBERS = env_list("KC_CTI_BLOCKED_NUMBERS", [])
 # bench/portal_load.py only: /bench/ping, a plain-text view without database or session.
 KC_BENCH_PING = env_bool("KC_BENCH_PING", False)
 
+# --- Live dashboard (/lage/): poll interval and when a tile turns amber ("Achtung") or red
+# ("kritisch"). Ages are wall-clock; the reconnection tile turns red at
+# KC_RECONNECTION_TARGET_MINUTES.
+KC_DASHBOARD_POLL_SECONDS = env_int("KC_DASHBOARD_POLL_SECONDS", 10)
+KC_DASHBOARD_CASE_AMBER_MINUTES = env_int("KC_DASHBOARD_CASE_AMBER_MINUTES", 4 * 60)
+KC_DASHBOARD_CASE_RED_MINUTES = env_int("KC_DASHBOARD_CASE_RED_MINUTES", 12 * 60)
+KC_DASHBOARD_CALL_AMBER_SECONDS = env_int("KC_DASHBOARD_CALL_AMBER_SECONDS", 20)
+KC_DASHBOARD_CALL_RED_SECONDS = env_int("KC_DASHBOARD_CALL_RED_SECONDS", 60)
+KC_DASHBOARD_PRINT_AMBER_HOURS = env_int("KC_DASHBOARD_PRINT_AMBER_HOURS", 24)
+KC_DASHBOARD_PRINT_RED_HOURS = env_int("KC_DASHBOARD_PRINT_RED_HOURS", 48)
+KC_DASHBOARD_RECONNECTION_AMBER_MINUTES = env_int("KC_DASHBOARD_RECONNECTION_AMBER_MINUTES", 60)
+# Complaints count as near their § 111a deadline this many open days before it.
+KC_DASHBOARD_COMPLAINT_DAYS = env_int("KC_DASHBOARD_COMPLAINT_DAYS", 5)
+
 # --- Billing -------------------------------------------------------------------
 KC_BUDGET_INSTALMENTS = env_int("KC_BUDGET_INSTALMENTS", 11)  # 11 or 12 per year
 KC_BUDGET_DUE_DAY = env_int("KC_BUDGET_DUE_DAY", 15)
