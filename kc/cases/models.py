@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kc.core.models import CalendarSetting, Team
 from kc.customers.models import BusinessPartner
+from kc.letters.models import Letter
 
 
 class CaseType(models.TextChoices):
@@ -441,3 +442,76 @@ class CaseTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Complaint(models.Model):
+    """A case that is a complaint (Beschwerde): the § 111a EnWG answer period runs from the
+    case's receipt; acknowledgement, escalation and answer are recorded here."""
+
+    class Category(models.TextChoices):
+        BILLING = "billing", _("Abrechnung")
+        PRICES = "prices", _("Preise")
+        METER = "meter", _("Zähler/Messung")
+        SERVICE = "service", _("Service")
+        DISCONNECTION = "disconnection", _("Sperrung")
+        OTHER = "other", _("Sonstiges")
+
+    class Outcome(models.TextChoices):
+        REMEDIED = "remedied", _("abgeholfen")
+        PARTLY = "partly", _("teilweise abgeholfen")
+        NOT_REMEDIED = "not_remedied", _("nicht abgeholfen")
+
+    case = models.OneToOneField(
+        Case, verbose_name=_("Vorgang"), on_delete=models.PROTECT, related_name="complaint"
+    )
+    category = models.CharField(_("Kategorie"), max_length=16, choices=Category.choices)
+    # The case's receipt, kept here so the period never moves when the case changes.
+    received_at = models.DateTimeField(_("Eingegangen"))
+    answer_due = models.DateField(_("Antwort spätestens am"))
+    rule_set = models.CharField(_("Regelsatz"), max_length=40)
+    registered_at = models.DateTimeField(_("Erfasst"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("Eingang bestätigt"), null=True, blank=True)
+    acknowledgement_letter = models.ForeignKey(
+        Letter, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledgement_message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    escalated_at = models.DateTimeField(_("Eskaliert"), null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(
+        _("Frist überschritten gemeldet"), null=True, blank=True
+    )
+    answered_at = models.DateTimeField(_("Beantwortet"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(_("Ergebnis"), max_length=12, choices=Outcome.choices, blank=True)
+    answer_text = models.TextField(_("Antwort und Begründung"), blank=True)
+    answer_letter = models.ForeignKey(
+        Letter, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Beschwerde")
+        verbose_name_plural = _("Beschwerden")
+        ordering = ["answer_due", "pk"]
+        indexes = [
+            models.Index(fields=["answered_at", "answer_due"], name="complaint_open_due"),
+            models.Index(fields=["received_at"], name="complaint_received"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(answered_at__isnull=True) | ~models.Q(outcome=""),
+                name="complaint_answer_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.get_category_display()}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None

@@ -106,8 +106,9 @@ def message_from_portal(
 
 
 @transaction.atomic
-def reply_to_portal(*, case: Case, text: str, actor: User) -> Message:
-    """An agent answers into the customer's portal mailbox; the customer gets a bare notice."""
+def reply_to_portal(*, case: Case, text: str, actor: User | None) -> Message:
+    """An agent answers into the customer's portal mailbox; the customer gets a bare notice.
+    Without `actor`: an automatic answer (a complaint's acknowledgement)."""
     if not text.strip():
         raise field_error("text", _("Die Antwort ist leer."), "empty_reply")
     case = Case.objects.select_for_update(of=("self",)).select_related("partner").get(pk=case.pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kc.cases import views
+from kc.cases import complaint_views, views
 
 app_name = "cases"
 
@@ -11,7 +11,15 @@ urlpatterns = [
     path("aufgaben/<int:task_id>/erledigt/", views.task_done, name="task_done"),
     path("zuweisen/", views.case_bulk_assign, name="bulk_assign"),
     path("ansicht-speichern/", views.case_save_view, name="save_view"),
+    path("beschwerden/", complaint_views.complaint_list, name="complaints"),
+    path("beschwerden/bericht/", complaint_views.complaint_month_report, name="complaint_report"),
     path("<str:number>/", views.case_detail, name="detail"),
+    path("<str:number>/beschwerde/", complaint_views.complaint_register, name="complaint_register"),
+    path(
+        "<str:number>/beschwerde/antwort/",
+        complaint_views.complaint_answer,
+        name="complaint_answer",
+    ),
     path("<str:number>/schreiben/", views.case_compose, name="compose"),
     path("<str:number>/status/", views.case_status, name="status"),
     path("<str:number>/uebernehmen/", views.case_take, name="take"),

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kc.cases import portal_messages, selectors, services
+from kc.cases import complaint_views, portal_messages, selectors, services
 from kc.cases.forms import (
     BulkAssignForm,
     CaseFilterForm,
@@ -175,6 +175,7 @@ def _detail_context(case: Case, **forms: BaseForm) -> dict[str, object]:
         "task_form": forms.get("task_form") or TaskForm(prefix="task"),
         "tasks": case.tasks.select_related("queue", "owner", "done_by"),
         "text_modules": TextModule.objects.filter(active=True),
+        **complaint_views.panel_context(case),
     }
 
 

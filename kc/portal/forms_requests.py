@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from kc.cases.models import CaseType
+from kc.cases.models import CaseType, Complaint
 from kc.core import uploads
 from kc.customers.models import ContractAccount
 
@@ -138,18 +138,10 @@ class MessageForm(ReplyForm):
 
 # --- complaint, consultation, funding ----------------------------------------------------------
 
-COMPLAINT_CATEGORIES = [
-    ("billing", _("Abrechnung")),
-    ("prices", _("Preise")),
-    ("meter", _("Zähler")),
-    ("service", _("Service")),
-    ("disconnection", _("Sperrung")),
-    ("other", _("Sonstiges")),
-]
-
 
 class ComplaintForm(OnceForm):
-    category = forms.ChoiceField(label=_("Worum geht es?"), choices=COMPLAINT_CATEGORIES)
+    # The complaint record's categories (kc.cases: the monthly report counts by them).
+    category = forms.ChoiceField(label=_("Worum geht es?"), choices=Complaint.Category.choices)
     text = forms.CharField(
         label=_("Ihre Beschwerde"),
         max_length=TEXT_MAX,

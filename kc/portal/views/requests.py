@@ -15,13 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kc.cases import portal_messages
-from kc.cases.models import Case, CaseType
+from kc.cases import complaints, portal_messages
+from kc.cases.models import Case, CaseType, Complaint
 from kc.core.form_views import form_page, submitted
 from kc.core.money import format_eur
 from kc.disconnection import proofs
 from kc.portal.forms_requests import (
-    COMPLAINT_CATEGORIES,
     CONSULTATION_TOPICS,
     CONTACT_WAYS,
     FUNDING_PROGRAMS,
@@ -72,23 +71,34 @@ def complaint(request: CustomerRequest) -> HttpResponse:
     form = ComplaintForm(request.POST or None, request.FILES or None)
     if submitted(request, form):
         data = form.cleaned_data
-        category = _label(COMPLAINT_CATEGORIES, data["category"])
-        subject = _("Beschwerde: %(category)s") % {"category": category}
         done = submit_once(
             request,
             form,
-            lambda: _open(request, CaseType.COMPLAINT, subject, data["text"], data["attachment"]),
-            _done(
-                request,
-                _(
-                    "Ihre Beschwerde ist bei uns eingegangen. Wir antworten Ihnen innerhalb von "
-                    "vier Wochen (§ 111a EnWG)."
-                ),
+            lambda: complaints.complaint_from_portal(
+                partner=scope(request).partner,
+                actor=request.user,
+                category=data["category"],
+                text=data["text"],
+                attachments=files(data["attachment"]),
             ),
+            lambda registered: _complaint_done(request, registered),
         )
         if done is not None:
             return done
     return form_page(request, "portal/complaint_form.html", {"form": form})
+
+
+def _complaint_done(request: CustomerRequest, registered: Complaint) -> str:
+    messages.success(
+        request,
+        _(
+            "Ihre Beschwerde ist bei uns eingegangen. Wir antworten Ihnen innerhalb von vier "
+            "Wochen, spätestens bis zum %(due)s (§ 111a EnWG). Die Eingangsbestätigung finden "
+            "Sie in Ihrem Postfach."
+        )
+        % {"due": f"{registered.answer_due:%d.%m.%Y}"},
+    )
+    return case_url(registered.case)
 
 
 @customer_required
