@@ -77,6 +77,16 @@ _WORK_DISCONNECTION = [
 # Proofs of payment: take one in at the window (add) and look at the stored file (view).
 _TAKE_PROOFS = ["disconnection.add_paymentproof", "disconnection.view_paymentproof"]
 
+# Consultations (kc.appointments): the advisors' calendar (view), book, move and cancel for
+# a customer (add); the outcome and the advisor's notes (change); advisors, hours, absences
+# and appointment types in the admin (set-up).
+_BOOK_CONSULTATIONS = ["appointments.view_booking", "appointments.add_booking"]
+_SET_UP_CONSULTATIONS = [
+    f"appointments.{verb}_{model}"
+    for verb in ("view", "add", "change")
+    for model in ("advisor", "weeklyavailability", "absence", "appointmenttype")
+]
+
 AGENT = "agent"
 CUSTOMER_CENTER = "customer_center"
 TEAM_LEAD = "team_lead"
@@ -106,7 +116,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _CLEAR_PAYMENTS
     + _WORK_DISCONNECTION
     + _TAKE_PROOFS
-    + ["cases.view_complaint", "cases.add_complaint"],  # register a complaint on a case
+    + ["cases.view_complaint", "cases.add_complaint"]  # register a complaint on a case
+    + _BOOK_CONSULTATIONS,
     # On-site staff check receipts and hand over letters; they do not edit master data.
     CUSTOMER_CENTER: [
         "customers.view_businesspartner",
@@ -134,7 +145,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _TAKE_PROOFS
     + ["core.view_team", "core.view_user", "cases.add_textmodule", "cases.change_textmodule"]
     + ["cases.view_complaint", "cases.add_complaint"],  # complaint list and monthly report
-    ENERGY_ADVISOR: _VIEW_CUSTOMER + _WORK_CASES + _WORK_LETTERS,
+    ENERGY_ADVISOR: _VIEW_CUSTOMER
+    + _WORK_CASES
+    + _WORK_LETTERS
+    + _BOOK_CONSULTATIONS
+    + ["appointments.change_booking", "appointments.view_absence", "appointments.add_absence"],
     FUNDING_CLERK: _VIEW_CUSTOMER
     + _WORK_CASES
     + _WRITE_LETTERS
@@ -173,6 +188,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.change_slatarget",
         "core.view_calendarsetting",
         "core.add_calendarsetting",
+        *_SET_UP_CONSULTATIONS,
         "core.change_calendarsetting",
         "cases.change_queue",
         "cases.add_textmodule",
