@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kc.cases import call_rules
+from kc.cases import call_rules, signals
 from kc.cases.models import Call, Case, Channel, Message, Queue
 from kc.cases.services import add_message, open_case
 from kc.core import audit
@@ -138,6 +139,7 @@ def record_answer(
     call.state = Call.State.ANSWERED
     call.save(update_fields=["agent", "answered_at", "state"])
     _audit(call, audit.Action.UPDATE, {"state": Call.State.ANSWERED})
+    _tell_on_commit(signals.call_answered, call, call.answered_at)
     return call
 
 
@@ -159,7 +161,29 @@ def record_hangup(*, call_id: str, cause: str = "", at: datetime.datetime | None
     _audit(call, audit.Action.UPDATE, {"state": state, "cause": cause[:40]})
     if missed:
         _open_callback(call)
+    elif answered:
+        _tell_on_commit(signals.call_ended, call, ended_at)
     return call
+
+
+def _tell_on_commit(signal: Signal, call: Call, at: datetime.datetime) -> None:
+    """Tell the layers above about the agent's call (their presence) once it is committed.
+
+    A failing receiver is logged; it neither undoes nor fails the PBX's event.
+    """
+    user_id = call.agent_id
+    if user_id is None:
+        return
+
+    def send() -> None:
+        results = signal.send_robust(Call, call_id=call.call_id, user_id=user_id, at=at)
+        for receiver, result in results:
+            if isinstance(result, Exception):
+                logger.error(
+                    "CTI call %s: receiver %s failed", call.call_id, receiver, exc_info=result
+                )
+
+    transaction.on_commit(send)
 
 
 def _open_callback(call: Call) -> None:

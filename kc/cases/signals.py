@@ -10,3 +10,11 @@ email_queued = Signal()
 # scan) outside the mail channel, e.g. from the portal; the channel with the scanner
 # enqueues its scan task on commit, as for attachments of inbound mail.
 attachment_stored = Signal()
+
+# Sent with `call_id`, `user_id` (the answering agent) and `at` after the transaction that
+# records a CTI answer commits; the staff workspace sets the agent's presence "on a call".
+call_answered = Signal()
+
+# Sent with `call_id`, `user_id` and `at` (the hangup) after an answered call's hangup
+# commits; the staff workspace ends the agent's "on a call".
+call_ended = Signal()
