@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kc.desk import screenpop, views
+from kc.desk import dashboard_views, screenpop, views
 
 app_name = "desk"
 
@@ -24,4 +24,6 @@ urlpatterns = [
     path("anrufe/aktuell/", screenpop.screenpop, name="screenpop"),
     path("anrufe/", screenpop.call_journal, name="call_journal"),
     path("anrufe/<int:call_id>/notiz/", screenpop.call_note, name="call_note"),
+    path("lage/", dashboard_views.dashboard_page, name="dashboard"),
+    path("lage/kacheln/", dashboard_views.dashboard_tiles, name="dashboard_tiles"),
 ]
