@@ -3,6 +3,7 @@ accident, a consultation case on the customer's timeline, the invitation mail, t
 guard against double booking."""
 
 import datetime
+from typing import Any
 
 import icalendar
 import pytest
@@ -36,7 +37,7 @@ def agent() -> User:
 
 
 def book(partner: BusinessPartner | None = None, when: datetime.datetime | None = None, **kw):  # type: ignore[no-untyped-def]
-    values = {
+    values: dict[str, Any] = {
         "partner": partner or BusinessPartnerFactory(),
         "appointment_type": kw.pop("appointment_type", None) or appointment_type(),
         "advisor": kw.pop("advisor", None) or advisor(),
