@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kc.desk import dashboard_views, screenpop, views
+from kc.desk import dashboard_views, report_views, screenpop, views
 
 app_name = "desk"
 
@@ -24,6 +24,8 @@ urlpatterns = [
     path("anrufe/aktuell/", screenpop.screenpop, name="screenpop"),
     path("anrufe/", screenpop.call_journal, name="call_journal"),
     path("anrufe/<int:call_id>/notiz/", screenpop.call_note, name="call_note"),
+    path("berichte/", report_views.reports, name="reports"),
+    path("berichte/<slug:table>.csv", report_views.report_csv, name="report_csv"),
     path("lage/", dashboard_views.dashboard_page, name="dashboard"),
     path("lage/kacheln/", dashboard_views.dashboard_tiles, name="dashboard_tiles"),
 ]
