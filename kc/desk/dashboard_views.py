@@ -49,7 +49,13 @@ def summary_text(snap: dashboard.Snapshot) -> str:
 
 
 def _levels(snap: dashboard.Snapshot) -> list[dashboard.Level]:
-    tiles = [snap.sla.level, snap.calls.level, snap.print_room.level, snap.reconnections.level]
+    tiles = [
+        snap.sla.level,
+        snap.calls.level,
+        snap.print_room.level,
+        snap.reconnections.level,
+        snap.complaints.level,
+    ]
     return [queue.level for queue in snap.queues] + tiles
 
 

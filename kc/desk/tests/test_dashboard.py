@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import make_staff
-from kc.cases.models import Call, Case
+from kc.cases.models import Call, Case, Complaint
 from kc.cases.tests.factories import CaseFactory, QueueFactory, TeamFactory
 from kc.core import roles
 from kc.customers.tests.factories import ContractAccountFactory
@@ -287,6 +287,7 @@ def test_query_count_does_not_grow_with_the_data(django_assert_max_num_queries) 
         for minutes in range(n):
             case_at(minutes, queue=queue, first_response_due=NOW, sla_alert="at_risk")
             call(f"{n}-{minutes}", NOW - datetime.timedelta(seconds=minutes), Call.State.RINGING)
+            complaint(timezone.localdate(NOW) + datetime.timedelta(days=minutes % 3 - 1))
 
     fill(2)
     with django_assert_max_num_queries(dashboard.QUERY_BUDGET) as small:
@@ -295,4 +296,49 @@ def test_query_count_does_not_grow_with_the_data(django_assert_max_num_queries) 
     with django_assert_max_num_queries(dashboard.QUERY_BUDGET) as large:
         snap = dashboard.snapshot(NOW)
     assert len(small.captured_queries) == len(large.captured_queries)
-    assert snap.waiting_cases == 32 and len(snap.queues) == 2
+    assert len(snap.queues) == 3 and snap.complaints.due_soon + snap.complaints.overdue == 32
+
+
+# --- complaints -----------------------------------------------------------------------------
+
+
+def complaint(answer_due: datetime.date, *, answered: bool = False) -> Complaint:
+    received = NOW - datetime.timedelta(days=20)
+    return Complaint.objects.create(
+        case=case_at(20 * 24 * 60, case_type="complaint"),
+        category=Complaint.Category.BILLING,
+        received_at=received,
+        answer_due=answer_due,
+        rule_set="enwg-111a-2011",
+        registered_at=received,
+        answered_at=NOW if answered else None,
+        outcome=Complaint.Outcome.REMEDIED if answered else "",
+    )
+
+
+def test_complaints_near_the_answer_day_count_open_days_and_overdue(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.KC_DASHBOARD_COMPLAINT_DAYS = 5
+    friday = timezone.localdate(NOW)
+    assert friday == datetime.date(2026, 11, 27)
+    # Saturday, Monday, Tuesday, Wednesday, Thursday: the Sunday is no open day.
+    horizon = datetime.date(2026, 12, 3)
+    complaint(friday)  # due today: still in time, near
+    complaint(horizon)  # the fifth open day: near
+    complaint(horizon + datetime.timedelta(days=1))  # later: not yet
+    complaint(friday - datetime.timedelta(days=1))  # overdue
+    complaint(friday - datetime.timedelta(days=3), answered=True)  # answered: done
+    summary = dashboard.complaint_summary(NOW)
+    assert (summary.due_soon, summary.overdue, summary.horizon) == (2, 1, horizon)
+    assert summary.level is Level.CRITICAL
+
+
+def test_complaints_near_only_are_amber_and_none_are_ok() -> None:
+    assert dashboard.complaint_summary(NOW).level is Level.OK
+    complaint(timezone.localdate(NOW) + datetime.timedelta(days=1))
+    assert dashboard.complaint_summary(NOW).level is Level.WARN
+
+
+def test_open_days_skip_sundays_and_public_holidays() -> None:
+    new_years_eve = datetime.date(2026, 12, 31)  # Thursday; 1 January is a holiday
+    assert dashboard.open_days_ahead(new_years_eve, 1) == datetime.date(2027, 1, 2)
+    assert dashboard.open_days_ahead(new_years_eve, 2) == datetime.date(2027, 1, 4)

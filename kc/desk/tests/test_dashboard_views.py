@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from conftest import make_staff
 from kc.cases import services
-from kc.cases.models import Call, Case
+from kc.cases.models import Call, Case, Complaint
 from kc.cases.tests.factories import CaseFactory, QueueFactory
 from kc.core import roles
 from kc.core.models import User
@@ -149,3 +149,23 @@ def test_breached_case_is_listed_with_a_link(client: Client) -> None:
     assert reverse("cases:detail", args=[case.number]) in html
     assert "1 SLA überschritten" in html
     assert "1 Anruf in der Warteschleife" in html
+
+
+def test_complaint_tile_counts_and_links_for_who_may_see_complaints(client: Client) -> None:
+    received = timezone.now() - datetime.timedelta(days=30)
+    Complaint.objects.create(
+        case=CaseFactory(case_type="complaint"),
+        category=Complaint.Category.SERVICE,
+        received_at=received,
+        answer_due=timezone.localdate() - datetime.timedelta(days=1),
+        rule_set="enwg-111a-2011",
+        registered_at=received,
+    )
+    html = logged_in(client, roles.COMPLAINT_MANAGER, "b").get(PAGE).content.decode()
+    assert 'aria-labelledby="tile-complaints"' in html
+    assert reverse("cases:complaints") in html
+    tile = html.split('id="tile-complaints"')[1].split("</section>")[0]
+    assert "kritisch" in tile and '<dd class="tile-number">1</dd>' in tile
+    onsite = Client()
+    onsite.force_login(make_staff("vorort", roles.CUSTOMER_CENTER))
+    assert reverse("cases:complaints") not in onsite.get(PAGE).content.decode()
