@@ -80,6 +80,14 @@ class BusinessPartner(models.Model):
     )
     created_at = models.DateTimeField(_("Angelegt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Geändert"), auto_now=True)
+    # GDPR (kc.privacy): erasure asked for but refused while a contract runs or items are
+    # open; once restricted (Art. 18, § 35 BDSG) only storage until `erasure_due`, when the
+    # longest retention period ends and the periodic purge removes what is left.
+    erasure_requested_at = models.DateTimeField(_("Löschung verlangt am"), null=True, blank=True)
+    processing_restricted_at = models.DateTimeField(
+        _("Verarbeitung eingeschränkt seit"), null=True, blank=True, db_index=True
+    )
+    erasure_due = models.DateField(_("Endgültige Löschung am"), null=True, blank=True)
 
     # Search keys, derived on save (see refresh_search_keys).
     name_key = models.CharField(max_length=160, editable=False)
@@ -122,6 +130,10 @@ class BusinessPartner(models.Model):
         if self.kind == self.Kind.ORGANISATION:
             return self.organisation_name
         return " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.processing_restricted_at is not None
 
     @property
     def family_name(self) -> str:
