@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kc.cases import complaint_rules, portal_messages, services
+from kc.cases import complaint_rules, complaint_texts, portal_messages, services
 from kc.cases.models import Case, CaseType, Channel, Complaint, Message, Queue
 from kc.cases.portal_messages import PortalFile
 from kc.core import audit
@@ -25,7 +25,6 @@ from kc.core.models import Team, User
 from kc.core.validation import Refusal, field_error
 from kc.customers.models import BusinessPartner
 from kc.letters import services as letters
-from kc.letters.default_texts import COMPLAINT_ARBITRATION_NOTE
 from kc.letters.models import Letter
 
 Category = Complaint.Category
@@ -39,10 +38,6 @@ def calendar_for(case: Case) -> BusinessCalendar:
     """The business calendar of the case's queue (its public holidays move the deadline)."""
     setting = case.queue.calendar
     return calendar_from(setting) if setting else default_calendar()
-
-
-def _day(moment: datetime.datetime) -> str:
-    return f"{complaint_rules.receipt_day(moment):%d.%m.%Y}"
 
 
 def days_left(complaint: Complaint, today: datetime.date | None = None) -> int:
@@ -59,19 +54,7 @@ def register_complaint(*, case: Case, category: str, actor: User | None) -> Comp
     if category not in Category.values:
         raise field_error("category", _("Bitte eine Kategorie wählen."), "bad_category")
     case = Case.objects.select_for_update(of=("self",)).select_related("queue").get(pk=case.pk)
-    if case.partner_id is None:
-        raise Refusal(
-            _(
-                "Der Vorgang ist keinem Kunden zugeordnet. Bitte verknüpfen Sie zuerst den "
-                "Kunden; erst dann kann die Beschwerde erfasst und bestätigt werden."
-            )
-        )
-    existing = Complaint.objects.filter(case=case).first()
-    if existing is not None:
-        raise Refusal(
-            _("Der Vorgang ist bereits als Beschwerde erfasst (Antwort bis %(due)s).")
-            % {"due": f"{existing.answer_due:%d.%m.%Y}"}
-        )
+    _refuse_unless_registrable(case)
     try:
         due, rules = complaint_rules.answer_due(case.received_at, calendar_for(case).is_holiday)
     except complaint_rules.NoRuleSet as exc:
@@ -85,18 +68,7 @@ def register_complaint(*, case: Case, category: str, actor: User | None) -> Comp
         registered_at=timezone.now(),
         registered_by=actor,
     )
-    if case.case_type != CaseType.COMPLAINT:
-        before = case.get_case_type_display()
-        case.case_type = CaseType.COMPLAINT
-        case.save(update_fields=["case_type", "updated_at"])
-        services.refresh_due_dates(case)
-        services.add_message(
-            case,
-            Message.Kind.STATUS,
-            actor,
-            body_text=_("Art: %(before)s → %(after)s")
-            % {"before": before, "after": _("Beschwerde")},
-        )
+    _make_complaint_type(case, actor)
     services.add_message(
         case,
         Message.Kind.NOTE,
@@ -112,6 +84,39 @@ def register_complaint(*, case: Case, category: str, actor: User | None) -> Comp
     )
     audit.record(actor=actor, action=audit.Action.CREATE, obj=complaint, partner_id=case.partner_id)
     return acknowledge(complaint=complaint, actor=actor)
+
+
+def _refuse_unless_registrable(case: Case) -> None:
+    """A complaint needs a customer (someone to acknowledge and answer) and is registered once."""
+    if case.partner_id is None:
+        raise Refusal(
+            _(
+                "Der Vorgang ist keinem Kunden zugeordnet. Bitte verknüpfen Sie zuerst den "
+                "Kunden; erst dann kann die Beschwerde erfasst und bestätigt werden."
+            )
+        )
+    existing = Complaint.objects.filter(case=case).first()
+    if existing is not None:
+        raise Refusal(
+            _("Der Vorgang ist bereits als Beschwerde erfasst (Antwort bis %(due)s).")
+            % {"due": f"{existing.answer_due:%d.%m.%Y}"}
+        )
+
+
+def _make_complaint_type(case: Case, actor: User | None) -> None:
+    """A case of another type becomes a complaint; its SLA due dates follow the new type."""
+    if case.case_type == CaseType.COMPLAINT:
+        return
+    before = case.get_case_type_display()
+    case.case_type = CaseType.COMPLAINT
+    case.save(update_fields=["case_type", "updated_at"])
+    services.refresh_due_dates(case)
+    services.add_message(
+        case,
+        Message.Kind.STATUS,
+        actor,
+        body_text=_("Art: %(before)s → %(after)s") % {"before": before, "after": _("Beschwerde")},
+    )
 
 
 @transaction.atomic
@@ -137,23 +142,6 @@ def complaint_from_portal(
     return register_complaint(case=case, category=category, actor=actor)
 
 
-def acknowledgement_text(complaint: Complaint) -> str:
-    values = services.text_module_values(complaint.case)
-    return _(
-        "%(salutation)s\n\n"
-        "Ihre Beschwerde vom %(received)s ist bei uns eingegangen. Wir prüfen sie und "
-        "antworten Ihnen spätestens bis zum %(due)s.\n\n"
-        "Bitte geben Sie bei Rückfragen die Vorgangsnummer %(number)s an.\n\n"
-        "Mit freundlichen Grüßen\n%(utility)s"
-    ) % {
-        "salutation": values["anrede"],
-        "received": _day(complaint.received_at),
-        "due": f"{complaint.answer_due:%d.%m.%Y}",
-        "number": complaint.case.number,
-        "utility": settings.KC_UTILITY_NAME,
-    }
-
-
 def _email_address(case: Case) -> str:
     partner = case.partner
     return (partner.email if partner and partner.email else case.contact_email).strip()
@@ -172,7 +160,7 @@ def acknowledge(*, complaint: Complaint, actor: User | None) -> Complaint:
         return complaint
     case = complaint.case
     staff = actor if actor is not None and not actor.is_customer else None
-    text = acknowledgement_text(complaint)
+    text = complaint_texts.acknowledgement_text(complaint)
     if case.channel == Channel.PORTAL:
         complaint.acknowledgement_message = portal_messages.reply_to_portal(
             case=case, text=text, actor=None
@@ -200,7 +188,7 @@ def _acknowledgement_letter(complaint: Complaint, actor: User | None) -> Letter:
         partner=partner,
         values={
             "vorgangsnummer": case.number,
-            "eingang_am": _day(complaint.received_at),
+            "eingang_am": complaint_texts.berlin_day(complaint.received_at),
             "antwort_bis": f"{complaint.answer_due:%d.%m.%Y}",
         },
         actor=actor,
@@ -313,24 +301,6 @@ def flag_overdue(*, complaint: Complaint, now: datetime.datetime) -> bool:
 # --- the answer ------------------------------------------------------------------------------
 
 
-def answer_values(complaint: Complaint, outcome: str, reasons: str) -> dict[str, str]:
-    """The placeholders of the answer letter: the outcome in words, the reasons and, when not
-    fully remedied, the note on the Schlichtungsstelle Energie."""
-    lead = {
-        Outcome.REMEDIED: _("Wir haben Ihrer Beschwerde abgeholfen."),
-        Outcome.PARTLY: _("Wir konnten Ihrer Beschwerde teilweise abhelfen."),
-        Outcome.NOT_REMEDIED: _("Wir konnten Ihrer Beschwerde leider nicht abhelfen."),
-    }[Outcome(outcome)]
-    if outcome != Outcome.REMEDIED:
-        lead += " " + _("Die Gründe:")
-    return {
-        "vorgangsnummer": complaint.case.number,
-        "eingang_am": _day(complaint.received_at),
-        "antwort": f"{lead}\n\n{reasons}".strip(),
-        "schlichtung_hinweis": "" if outcome == Outcome.REMEDIED else COMPLAINT_ARBITRATION_NOTE,
-    }
-
-
 @transaction.atomic
 def answer(*, complaint: Complaint, outcome: str, reasons: str, actor: User) -> Complaint:
     """Answer the complaint by letter and resolve its case. Not fully remedied: reasons and
@@ -340,27 +310,12 @@ def answer(*, complaint: Complaint, outcome: str, reasons: str, actor: User) -> 
         .select_related("case__partner")
         .get(pk=complaint.pk)
     )
-    if complaint.answered_at is not None:
-        raise Refusal(
-            _("Die Beschwerde ist bereits am %(day)s beantwortet.")
-            % {"day": _day(complaint.answered_at)}
-        )
-    if outcome not in Outcome.values:
-        raise field_error("outcome", _("Bitte das Ergebnis wählen."), "bad_outcome")
     reasons = reasons.strip()
-    if outcome != Outcome.REMEDIED and not reasons:
-        raise field_error(
-            "reasons",
-            _(
-                "Wird der Beschwerde nicht vollständig abgeholfen, sind die Gründe anzugeben "
-                "(§ 111a EnWG)."
-            ),
-            "reasons_required",
-        )
+    _refuse_unless_answerable(complaint, outcome, reasons)
     case = complaint.case
     if case.partner is None:
         raise Refusal(_("Der Vorgang ist keinem Kunden mehr zugeordnet."))
-    values = answer_values(complaint, outcome, reasons)
+    values = complaint_texts.answer_values(complaint, outcome, reasons)
     letter = letters.create_letter(
         kind="complaint_answer",
         partner=case.partner,
@@ -389,6 +344,25 @@ def answer(*, complaint: Complaint, outcome: str, reasons: str, actor: User) -> 
     )
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=complaint, partner_id=case.partner_id)
     return complaint
+
+
+def _refuse_unless_answerable(complaint: Complaint, outcome: str, reasons: str) -> None:
+    if complaint.answered_at is not None:
+        raise Refusal(
+            _("Die Beschwerde ist bereits am %(day)s beantwortet.")
+            % {"day": complaint_texts.berlin_day(complaint.answered_at)}
+        )
+    if outcome not in Outcome.values:
+        raise field_error("outcome", _("Bitte das Ergebnis wählen."), "bad_outcome")
+    if outcome != Outcome.REMEDIED and not reasons:
+        raise field_error(
+            "reasons",
+            _(
+                "Wird der Beschwerde nicht vollständig abgeholfen, sind die Gründe anzugeben "
+                "(§ 111a EnWG)."
+            ),
+            "reasons_required",
+        )
 
 
 def _answer_on_timeline(
