@@ -461,8 +461,9 @@ class Complaint(models.Model):
         PARTLY = "partly", _("teilweise abgeholfen")
         NOT_REMEDIED = "not_remedied", _("nicht abgeholfen")
 
+    # Part of its case: goes with it (e.g. the GDPR purge after the retention period).
     case = models.OneToOneField(
-        Case, verbose_name=_("Vorgang"), on_delete=models.PROTECT, related_name="complaint"
+        Case, verbose_name=_("Vorgang"), on_delete=models.CASCADE, related_name="complaint"
     )
     category = models.CharField(_("Kategorie"), max_length=16, choices=Category.choices)
     # The case's receipt, kept here so the period never moves when the case changes.
@@ -475,10 +476,10 @@ class Complaint(models.Model):
     )
     acknowledged_at = models.DateTimeField(_("Eingang bestätigt"), null=True, blank=True)
     acknowledgement_letter = models.ForeignKey(
-        Letter, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Letter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     acknowledgement_message = models.ForeignKey(
-        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     escalated_at = models.DateTimeField(_("Eskaliert"), null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(
@@ -491,7 +492,7 @@ class Complaint(models.Model):
     outcome = models.CharField(_("Ergebnis"), max_length=12, choices=Outcome.choices, blank=True)
     answer_text = models.TextField(_("Antwort und Begründung"), blank=True)
     answer_letter = models.ForeignKey(
-        Letter, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Letter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:

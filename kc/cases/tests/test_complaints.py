@@ -299,3 +299,18 @@ def test_a_portal_complaint_shows_its_answer_in_the_portal_thread(manager: User)
     letter_entry = thread.get(kind=Message.Kind.LETTER)
     assert "Wir schreiben 20 € gut." in letter_entry.body_text
     assert "Schlichtungsstelle Energie" in letter_entry.body_text
+
+
+def test_a_complaint_goes_with_its_case(agent: User) -> None:
+    complaint = complaints.register_complaint(case=complaint_case(), category="other", actor=agent)
+    letter = complaint.acknowledgement_letter
+    assert letter is not None
+    letter.deliveries.all().delete()
+    letter.events.all().delete()
+    # A purged letter leaves the complaint without its link; a purged case takes it along.
+    Letter.objects.filter(pk=letter.pk).delete()
+    complaint.refresh_from_db()
+    assert complaint.acknowledgement_letter is None
+    Message.objects.filter(case=complaint.case).delete()
+    complaint.case.delete()
+    assert not Complaint.objects.exists()
