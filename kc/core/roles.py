@@ -203,6 +203,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# Presence (kc.desk): coordination must be visible (DESIGN C9), so every role sees who works
+# where and the shift plan, and sets its own presence; team leads plan the shifts.
+_SEE_PRESENCE = ["desk.view_presence", "desk.view_shift"]
+_PLAN_SHIFTS = ["desk.add_shift", "desk.change_shift", "desk.delete_shift"]
+for _role_permissions in ROLE_PERMISSIONS.values():
+    _role_permissions.extend(_SEE_PRESENCE)
+ROLE_PERMISSIONS[TEAM_LEAD].extend([*_PLAN_SHIFTS, "desk.view_presenceevent"])
+
+
 def sync_roles() -> None:
     """Create the role groups and set their permissions to the table above."""
     for role, perms in ROLE_PERMISSIONS.items():

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kc.desk import dashboard_views, report_views, screenpop, views
+from kc.desk import presence_views as presence
 
 app_name = "desk"
 
@@ -24,6 +25,14 @@ urlpatterns = [
     path("anrufe/aktuell/", screenpop.screenpop, name="screenpop"),
     path("anrufe/", screenpop.call_journal, name="call_journal"),
     path("anrufe/<int:call_id>/notiz/", screenpop.call_note, name="call_note"),
+    path("anwesenheit/", presence.presence_board, name="presence_overview"),
+    path("anwesenheit/liste/", presence.presence_rows, name="presence_rows"),
+    path("anwesenheit/ich/", presence.my_presence, name="presence_me"),
+    path("schichtplan/", presence.shift_week, name="shift_week"),
+    path("schichtplan/neu/", presence.shift_create, name="shift_create"),
+    path("schichtplan/kopieren/", presence.shift_copy_week, name="shift_copy_week"),
+    path("schichtplan/<int:shift_id>/", presence.shift_edit, name="shift_edit"),
+    path("schichtplan/<int:shift_id>/loeschen/", presence.shift_delete, name="shift_delete"),
     path("berichte/", report_views.reports, name="reports"),
     path("berichte/<slug:table>.csv", report_views.report_csv, name="report_csv"),
     path("lage/", dashboard_views.dashboard_page, name="dashboard"),
