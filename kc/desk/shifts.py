@@ -33,6 +33,15 @@ def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
+def staff_users() -> QuerySet[User]:
+    """Active members of staff with a role: the people on the overview and the shift plan."""
+    return (
+        User.objects.filter(is_active=True, is_customer=False, groups__isnull=False)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
 def shifts_of_week(monday: datetime.date) -> QuerySet[Shift]:
     return Shift.objects.filter(
         day__gte=monday, day__lt=monday + datetime.timedelta(days=7)
