@@ -1,4 +1,4 @@
-"""Forms of the portal's request pages: readings, messages, complaint, consultation, funding,
+"""Forms of the portal's request pages: readings, messages, complaint, funding,
 proof of payment, move.
 
 Uploads are refused by their declared size before a byte is read (Django has already
@@ -136,7 +136,7 @@ class MessageForm(ReplyForm):
     field_order = ["topic", "subject", "text", "attachment"]
 
 
-# --- complaint, consultation, funding ----------------------------------------------------------
+# --- complaint, funding ----------------------------------------------------------------------
 
 
 class ComplaintForm(OnceForm):
@@ -152,92 +152,6 @@ class ComplaintForm(OnceForm):
 
     def clean_attachment(self) -> CaseFile | None:
         return case_file(self.cleaned_data.get("attachment"), stem="beschwerde")
-
-
-CONSULTATION_TOPICS = [
-    ("saving", _("Energie sparen")),
-    ("heating", _("Heizung und Wärmepumpe")),
-    ("solar", _("Photovoltaik und Speicher")),
-    ("emobility", _("E-Mobilität und Wallbox")),
-    ("funding", _("Förderprogramme")),
-    ("other", _("Sonstiges")),
-]
-CONTACT_WAYS = [
-    ("phone", _("Telefon")),
-    ("video", _("Video")),
-    ("on_site", _("Vor Ort im Kunden-Center")),
-]
-
-
-class ConsultationForm(OnceForm):
-    topic = forms.ChoiceField(label=_("Thema der Beratung"), choices=CONSULTATION_TOPICS)
-    contact_way = forms.ChoiceField(
-        label=_("Wie möchten Sie beraten werden?"),
-        choices=CONTACT_WAYS,
-        widget=forms.RadioSelect,
-    )
-    preferred_times = forms.CharField(
-        label=_("Bevorzugte Tage und Uhrzeiten"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("z. B. „dienstags und donnerstags ab 16 Uhr“"),
-    )
-    phone = forms.CharField(
-        label=_("Telefonnummer für Rückfragen (freiwillig)"), max_length=30, required=False
-    )
-    note = forms.CharField(
-        label=_("Ihre Fragen (freiwillig)"),
-        max_length=TEXT_MAX,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-
-
-FUNDING_PROGRAMS = [
-    ("emobility", _("E-Mobilität (Wallbox, Lastenrad)")),
-    ("appliance", _("Energiesparendes Haushaltsgerät")),
-    ("heating", _("Heizung (Wärmepumpe, Heizungsoptimierung)")),
-    ("hot_water", _("Warmwasser (Durchlauferhitzer, Wärmepumpenboiler)")),
-    ("disposal", _("Entsorgung eines Altgeräts")),
-]
-
-
-class FundingForm(OnceForm):
-    program = forms.ChoiceField(label=_("Förderbereich"), choices=FUNDING_PROGRAMS)
-    item = forms.CharField(
-        label=_("Was haben Sie gekauft?"), max_length=200, help_text=_("Gerät, Hersteller, Modell")
-    )
-    purchase_date = forms.DateField(label=_("Kaufdatum"), widget=DateInput())
-    amount = forms.DecimalField(
-        label=_("Kaufpreis in Euro (brutto)"),
-        localize=True,
-        max_digits=9,
-        decimal_places=2,
-        min_value=0,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
-    invoice = file_field(_("Rechnung"), required=True)
-    commissioning = file_field(
-        _("Nachweis der Inbetriebnahme oder Entsorgung (freiwillig, wenn schon vorhanden)")
-    )
-    note = forms.CharField(
-        label=_("Anmerkungen (freiwillig)"),
-        max_length=TEXT_MAX,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def clean_purchase_date(self) -> datetime.date:
-        day: datetime.date = self.cleaned_data["purchase_date"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("Das Kaufdatum liegt in der Zukunft."))
-        return day
-
-    def clean_invoice(self) -> CaseFile | None:
-        return case_file(self.cleaned_data.get("invoice"), stem="rechnung")
-
-    def clean_commissioning(self) -> CaseFile | None:
-        return case_file(self.cleaned_data.get("commissioning"), stem="inbetriebnahme")
 
 
 # --- proof of payment ---------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from kc.cases.tests.factories import QueueFactory
 from kc.core.models import AuditLogEntry, User
 from kc.customers.models import BusinessPartner, ContractAccount
 from kc.disconnection.models import PaymentProof
+from kc.funding.models import ApplicationDocument, FundingApplication, FundingCategory
+from kc.funding.tests import factories as funding_factories
 from kc.letters.models import Letter
 from kc.payments.models import Creditor, SepaMandate
 from kc.payments.tests.factories import creditor
@@ -91,7 +93,16 @@ IDS: dict[str, Callable[[Customer], int]] = {
     "offer_id": lambda c: _offer(c).pk,
     "change_id": lambda c: _change(c).pk,
     "proof_id": lambda c: _proof(c).pk,
+    "application_id": lambda c: _application(c).pk,
 }
+
+
+def _application(c: Customer) -> FundingApplication:
+    found = FundingApplication.objects.filter(partner=c.partner).first()
+    if found is not None:
+        return found
+    category = FundingCategory.objects.filter(key="heat_pump").first()
+    return funding_factories.apply(c.contract, category or funding_factories.category())
 
 
 def _offer(c: Customer) -> TariffOffer:
@@ -154,6 +165,14 @@ def fingerprint(c: Customer) -> dict[str, object]:
         "offers": TariffOffer.objects.filter(partner=c.partner).count(),
         "letters": Letter.objects.filter(partner=c.partner).count(),
         "proofs": PaymentProof.objects.filter(account=c.account).count(),
+        "funding": list(
+            FundingApplication.objects.filter(partner=c.partner).values_list(
+                "status", "approved_amount", "paid_at"
+            )
+        ),
+        "funding_documents": ApplicationDocument.objects.filter(
+            application__partner=c.partner
+        ).count(),
         "contract": list(Contract.objects.filter(pk=c.contract.pk).values()),
         "audit": AuditLogEntry.objects.filter(partner_id=c.partner.pk).count(),
         "login": PortalAccount.objects.filter(pk=c.user.portal_account.pk).values().get(),

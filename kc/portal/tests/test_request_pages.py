@@ -1,4 +1,5 @@
-"""Requests that become cases: complaint, consultation, funding, proof of payment, move."""
+"""Requests that become cases: complaint, consultation, proof of payment, move (the funding
+application: test_funding_pages.py)."""
 
 import datetime
 import io
@@ -105,7 +106,7 @@ def test_a_complaint_with_html_named_jpg_is_refused(
     assert not Case.objects.filter(partner=partner).exists()
 
 
-# --- consultation and funding ---------------------------------------------------------------
+# --- consultation ---------------------------------------------------------------------------
 
 
 def test_a_consultation_request_is_a_request_not_a_booking(
@@ -123,59 +124,6 @@ def test_a_consultation_request_is_a_request_not_a_booking(
     assert (
         "erst mit unserer Bestätigung" in customer_client.get(response["Location"]).content.decode()
     )
-
-
-def funding_data(**extra: object) -> dict[str, object]:
-    return {
-        "program": "appliance",
-        "item": "Kühlschrank A",
-        "purchase_date": "2026-10-01",
-        "amount": "649,90",
-        "invoice": SimpleUploadedFile("rechnung.pdf", minimal_pdf()),
-        **extra,
-    }
-
-
-def minimal_pdf() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (60, 80), "white").save(out, "PDF")
-    return out.getvalue()
-
-
-def test_a_funding_application_keeps_the_documents(
-    customer_client: Client, partner: BusinessPartner
-) -> None:
-    data = funding_data(commissioning=photo("inbetriebnahme.jpg"))
-    response = send(customer_client, "funding", data)
-    assert response.status_code == 302
-    case = only_case(partner)
-    assert case.case_type == CaseType.FUNDING
-    message = case.messages.get(kind=Message.Kind.PORTAL_IN)
-    assert "649,90 €" in message.body_text and "01.10.2026" in message.body_text
-    names = sorted(a.filename for a in message.attachments.all())
-    assert names == ["inbetriebnahme.jpg", "rechnung.pdf"]
-    assert "Zusage" in customer_client.get(response["Location"]).content.decode()
-
-
-@pytest.mark.parametrize(
-    ("extra", "message"),
-    [
-        ({"purchase_date": "2099-01-01"}, "in der Zukunft"),
-        ({"amount": "-5"}, "größer oder gleich 0"),
-        ({"invoice": photo("rechnung.jpg", HTML)}, "Dateityp nicht erlaubt"),
-        (
-            {"invoice": SimpleUploadedFile("r.pdf", b"0" * (uploads.DEFAULT_MAX_BYTES + 1))},
-            "Datei zu groß",
-        ),
-    ],
-)
-def test_a_funding_application_with_bad_input_is_refused(
-    customer_client: Client, partner: BusinessPartner, extra: dict[str, object], message: str
-) -> None:
-    response = send(customer_client, "funding", funding_data(**extra))
-    assert response.status_code == 400
-    assert message in response.content.decode()
-    assert not Case.objects.filter(partner=partner).exists()
 
 
 # --- proof of payment -----------------------------------------------------------------------
@@ -319,16 +267,3 @@ def test_a_move_in_opens_a_move_case(customer_client: Client, partner: BusinessP
     case = only_case(partner)
     assert case.case_type == CaseType.MOVE and "1ESY123" in first_text(case)
     assert "345.5" in first_text(case) or "345,5" in first_text(case)
-
-
-def test_a_declared_200_mb_upload_is_refused_before_it_is_read(
-    customer_client: Client, partner: BusinessPartner
-) -> None:
-    """The request-size ceiling (kc.core.middleware) answers before the form reads a byte."""
-    response = customer_client.post(
-        reverse("portal:funding"),
-        funding_data(),
-        CONTENT_LENGTH=str(200 * uploads.MiB),
-    )
-    assert response.status_code == 413
-    assert not Case.objects.filter(partner=partner).exists()
