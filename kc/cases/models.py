@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kc.cases import complaint_rules
 from kc.core.models import CalendarSetting, Team
 from kc.customers.models import BusinessPartner
 from kc.letters.models import Letter
@@ -516,3 +517,11 @@ class Complaint(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+    @property
+    def answered_in_time(self) -> bool | None:
+        """None while unanswered; else whether the answer's Berlin day was the due day or
+        earlier (§ 111a EnWG)."""
+        if self.answered_at is None:
+            return None
+        return complaint_rules.answered_in_time(self.answered_at, self.answer_due)

@@ -111,6 +111,7 @@ def test_manager_answers_not_remedied_only_with_reasons(
     assert complaint.outcome == "not_remedied" and complaint.answer_letter is not None
     page = manager_client.get(response["Location"]).content.decode()
     assert "nicht abgeholfen" in page and complaint.answer_letter.number in page
+    assert "fristgerecht beantwortet" in page
     # A second submit (double click, back button) answers nothing more.
     again = manager_client.post(url, {"answer-outcome": "remedied", "answer-reasons": ""})
     assert again.status_code == 400

@@ -199,6 +199,7 @@ def test_overdue_complaints_are_flagged_once_and_answered_ones_left_alone(agent:
     assert complaints.escalate_due_complaints(at(2026, 12, 3, 9)) == (0, 0)
     overdue.refresh_from_db()
     assert overdue.escalated_at is not None and overdue.overdue_flagged_at is not None
+    assert overdue.answered_in_time is None
     case = overdue.case
     case.refresh_from_db()
     assert case.priority == Case.Priority.URGENT
@@ -248,6 +249,7 @@ def test_answer_not_remedied_gives_reasons_and_names_the_schlichtungsstelle(
     assert "Schlichtungsstelle Energie" in text and "Friedrichstraße 133" in text
     assert "www.schlichtungsstelle-energie.de" in text and "verpflichtet" in text
     assert answered.answered_at is not None and answered.answered_by == manager
+    assert answered.answered_in_time is True
     assert answered.outcome == "not_remedied"
     case.refresh_from_db()
     assert case.status == Case.Status.RESOLVED
