@@ -11,9 +11,11 @@ from conftest import make_staff
 from kc.cases.models import Call, Case, Complaint
 from kc.cases.tests.factories import CaseFactory, QueueFactory, TeamFactory
 from kc.core import roles
+from kc.core.models import User
 from kc.customers.tests.factories import ContractAccountFactory
 from kc.desk import dashboard
 from kc.desk.dashboard import Level
+from kc.desk.models import Location, Presence, PresenceSource, PresenceState
 from kc.disconnection.models import DisconnectionCase
 from kc.letters import printroom, services
 from kc.letters.models import Delivery, PrintBatch
@@ -342,3 +344,39 @@ def test_open_days_skip_sundays_and_public_holidays() -> None:
     new_years_eve = datetime.date(2026, 12, 31)  # Thursday; 1 January is a holiday
     assert dashboard.open_days_ahead(new_years_eve, 1) == datetime.date(2027, 1, 2)
     assert dashboard.open_days_ahead(new_years_eve, 2) == datetime.date(2027, 1, 4)
+
+
+# --- presence -------------------------------------------------------------------------------
+
+
+def test_presence_counts_who_works_today_by_state() -> None:
+    today = timezone.localdate(NOW)
+
+    def present(
+        name: str,
+        state: str,
+        location: str = Location.HOME_OFFICE,
+        day: datetime.date = today,
+        active: bool = True,
+    ) -> None:
+        user = make_staff(name, roles.AGENT, with_mfa=False)
+        User.objects.filter(pk=user.pk).update(is_active=active)
+        Presence.objects.create(
+            user=user,
+            day=day,
+            location=location,
+            state=state,
+            state_since=NOW,
+            source=PresenceSource.MANUAL,
+        )
+
+    present("a", PresenceState.AVAILABLE)
+    present("b", PresenceState.AVAILABLE, location=Location.CALL_CENTER)
+    present("c", PresenceState.ON_CALL)
+    present("d", PresenceState.BREAK, location=Location.CUSTOMER_CENTER)
+    present("e", PresenceState.AWAY)
+    present("f", PresenceState.AVAILABLE, location=Location.ABSENT)  # not at work today
+    present("g", PresenceState.AVAILABLE, day=today - datetime.timedelta(days=1))  # yesterday's
+    present("h", PresenceState.AVAILABLE, active=False)  # left the company
+    summary = dashboard.presence_summary(NOW)
+    assert (summary.available, summary.on_call, summary.on_break, summary.away) == (2, 1, 1, 1)

@@ -4,7 +4,9 @@ and that an empty or odd database renders zeros and dashes."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -169,3 +171,21 @@ def test_complaint_tile_counts_and_links_for_who_may_see_complaints(client: Clie
     onsite = Client()
     onsite.force_login(make_staff("vorort", roles.CUSTOMER_CENTER))
     assert reverse("cases:complaints") not in onsite.get(PAGE).content.decode()
+
+
+def test_page_queries_do_not_grow_with_cases(client: Client) -> None:
+    client = logged_in(client, roles.TEAM_LEAD)
+    queue = QueueFactory()
+    overdue = timezone.now() - datetime.timedelta(minutes=1)
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(PAGE).status_code == 200
+        return len(captured.captured_queries)
+
+    CaseFactory(queue=queue, first_response_due=overdue)
+    page_queries()  # the first request of a session loads what later ones have cached
+    few = page_queries()
+    for _ in range(25):
+        CaseFactory(queue=queue, first_response_due=overdue)
+    assert page_queries() == few
