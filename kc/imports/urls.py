@@ -1,5 +1,11 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from kc.imports import views
 
 app_name = "imports"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.run_list, name="run_list"),
+    path("<int:run_id>/", views.run_detail, name="run_detail"),
+    path("<int:run_id>/uebernehmen/", views.run_confirm, name="run_confirm"),
+]

@@ -21,6 +21,8 @@ from kc.customers.models import ContractAccount
 from kc.supply.models import (
     Contract,
     ContractTariff,
+    Division,
+    GasConversionFactor,
     MarketLocation,
     Meter,
     MeterReading,
@@ -43,11 +45,56 @@ def create_premise(*, data: Mapping[str, Any], actor: User | None) -> Premise:
 
 @transaction.atomic
 def create_market_location(
-    *, premise: Premise, malo_id: str, division: str, actor: User | None
+    *,
+    premise: Premise,
+    malo_id: str,
+    division: str,
+    actor: User | None,
+    gas_network_area: str = "",
 ) -> MarketLocation:
-    location = MarketLocation(premise=premise, malo_id=malo_id.strip(), division=division)
+    location = MarketLocation(
+        premise=premise,
+        malo_id=malo_id.strip(),
+        division=division,
+        gas_network_area=gas_network_area.strip(),
+    )
     validate_and_save(location)
     return location
+
+
+@transaction.atomic
+def end_contract(*, contract: Contract, end_date: datetime.date | None, actor: User | None) -> None:
+    """Set (or, with None, remove) the last day of supply; audited."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    before = contract.end_date
+    if before == end_date:
+        return
+    contract.end_date = end_date
+    validate_and_save(contract)
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        obj=contract,
+        partner_id=contract.account.partner_id,
+        changes={"end_date": [str(before or ""), str(end_date or "")]},
+    )
+
+
+@transaction.atomic
+def set_gas_conversion_factor(
+    *, market_location: MarketLocation, valid_from: datetime.date, z_number: Decimal
+) -> GasConversionFactor:
+    """The Zustandszahl of a gas market location from a day on (replacing that day's one)."""
+    if market_location.division != Division.GAS:
+        raise field_error(
+            "z_number", _("Eine Zustandszahl gibt es nur für Gas."), "z_number_not_gas"
+        )
+    factor = GasConversionFactor.objects.filter(
+        market_location=market_location, valid_from=valid_from
+    ).first() or GasConversionFactor(market_location=market_location, valid_from=valid_from)
+    factor.z_number = z_number
+    validate_and_save(factor)
+    return factor
 
 
 @transaction.atomic
