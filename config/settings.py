@@ -162,6 +162,8 @@ KC_PERIODIC_TASKS = {
     "reconnections": {"task": "kc.disconnection.tasks.reconnect_paid_and_escalate", "every": 60},
     "complaint_escalation": {"task": "kc.cases.tasks.escalate_complaints", "every": 3600},
     "appointment_reminders": {"task": "kc.appointments.tasks.send_reminders", "every": 900},
+    # GDPR: finish erasures whose blockers are gone, purge what retention no longer keeps.
+    "privacy_purge": {"task": "kc.privacy.tasks.purge_expired", "every": 86_400},
 }
 
 # --- Cache (rate limits) --------------------------------------------------

@@ -23,6 +23,7 @@ from kc.core.contact import normalize_email, normalize_phone
 from kc.core.text import search_key, street_key
 from kc.core.validators import is_german_postal_code, is_malo_id
 from kc.customers import selectors as customers
+from kc.customers.models import BusinessPartner
 from kc.customers.selectors import MatchField, PartnerMatch, dedupe
 from kc.supply import selectors as supply
 
@@ -272,6 +273,16 @@ def _hits(matches: list[PartnerMatch], limit: int) -> tuple[SearchHit, ...]:
     )
 
 
+def _without_restricted(matches: list[PartnerMatch]) -> list[PartnerMatch]:
+    """Customers whose processing is restricted (Art. 18 GDPR, kc.privacy) are not found."""
+    hidden = set(
+        BusinessPartner.objects.filter(
+            pk__in={m.partner_id for m in matches}, processing_restricted_at__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    return [m for m in matches if m.partner_id not in hidden] if hidden else matches
+
+
 # A digit fragment fits a meter number as well as a MaLo-ID: ask both, merge the hits.
 _ASKED_TOGETHER = (K.METER, K.MALO)
 
@@ -296,9 +307,11 @@ def search_customers(
     if not cleaned or limit < 1:
         return SearchResult(query=cleaned, kind=kind, hits=())
     for step in _steps(kinds):
-        matches = dedupe(
-            [match for candidate in step for match in LOOKUPS[candidate](cleaned, limit + 1)],
-            limit + 1,
+        matches = _without_restricted(
+            dedupe(
+                [match for candidate in step for match in LOOKUPS[candidate](cleaned, limit + 1)],
+                limit + 1,
+            )
         )
         if matches:
             return SearchResult(
