@@ -10,6 +10,8 @@ from django.utils import timezone
 from kc.cases.models import Case, CaseType
 from kc.core import clamd
 from kc.core.models import AuditLogEntry
+from kc.core.uploads import UploadRejected
+from kc.core.validation import Refusal
 from kc.funding import applications, eligibility
 from kc.funding.models import (
     ApplicationDocument,
@@ -165,7 +167,7 @@ def test_a_forged_upload_is_refused_by_its_content() -> None:
         applications.Upload(DocumentKind.INVOICE, HTML),
         applications.Upload(DocumentKind.COMMISSIONING, jpeg()),
     ]
-    with pytest.raises(applications.uploads.UploadRejected, match="Dateityp nicht erlaubt"):
+    with pytest.raises(UploadRejected, match="Dateityp nicht erlaubt"):
         apply(contract, cat, uploads=forged)
     assert not FundingApplication.objects.exists()
 
@@ -177,7 +179,7 @@ def test_an_infected_upload_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         lambda data, *, timeout=None: clamd.ScanOutcome("infected", signature="Eicar-Test"),
     )
     contract, cat = supplied_contract(), category()
-    with pytest.raises(applications.Refusal, match="Schadsoftware"):
+    with pytest.raises(Refusal, match="Schadsoftware"):
         apply(contract, cat)
     assert not FundingApplication.objects.exists()
 
@@ -201,7 +203,7 @@ def test_withdrawal_only_while_undecided() -> None:
     application = apply(contract, cat)
     user = customer_user(contract)
     assert applications.withdraw(application, actor=user).status == "withdrawn"
-    with pytest.raises(applications.Refusal):
+    with pytest.raises(Refusal):
         applications.withdraw(application, actor=user)
 
 

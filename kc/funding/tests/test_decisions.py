@@ -215,4 +215,4 @@ def test_the_periodic_jobs_are_scheduled() -> None:
 
     jobs = settings.KC_PERIODIC_TASKS
     for name in ("funding_clawbacks", "funding_documents"):
-        assert import_string(jobs[name]["task"]) is not None
+        assert import_string(str(jobs[name]["task"])) is not None
