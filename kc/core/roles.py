@@ -211,6 +211,17 @@ for _role_permissions in ROLE_PERMISSIONS.values():
     _role_permissions.extend(_SEE_PRESENCE)
 ROLE_PERMISSIONS[TEAM_LEAD].extend([*_PLAN_SHIFTS, "desk.view_presenceevent"])
 
+# GDPR requests (kc.privacy): register and answer them, release an export, see who saw a
+# customer's data (view), erase and restrict (erase_personal_data).
+_PRIVACY = [
+    "privacy.view_privacyrequest",
+    "privacy.add_privacyrequest",
+    "privacy.change_privacyrequest",
+    "privacy.erase_personal_data",
+]
+ROLE_PERMISSIONS[TEAM_LEAD].extend(_PRIVACY)
+ROLE_PERMISSIONS[ADMIN].extend(_PRIVACY)
+
 
 def sync_roles() -> None:
     """Create the role groups and set their permissions to the table above."""
