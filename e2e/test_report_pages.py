@@ -54,8 +54,8 @@ def test_team_lead_reads_the_reports(page: Page, base_url: str) -> None:
     page.get_by_role("link", name="Letzte 7 Tage").click()
     expect(page.get_by_role("heading", name="SLA-Einhaltung")).to_be_visible()
     charts = page.locator("svg[role=img]")
-    expect(charts).to_have_count(12)
-    expect(page.locator("table")).to_have_count(12)
+    expect(charts).to_have_count(13)
+    expect(page.locator("table")).to_have_count(13)
     expect(page.get_by_role("img", name="Neue Vorgänge nach Eingangskanal")).to_be_visible()
     # the queue's name is shown as text, never run
     expect(page.get_by_role("rowheader", name=EVIL)).to_be_visible()

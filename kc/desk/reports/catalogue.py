@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kc.desk.reports.calls import calls
+from kc.desk.reports.complaints import complaints
 from kc.desk.reports.contacts import contacts
 from kc.desk.reports.period import Period
 from kc.desk.reports.printing import printing
@@ -20,6 +21,7 @@ REPORTS: tuple[Report, ...] = (
     contacts,
     response_times,
     sla_compliance,
+    complaints,
     reconnections,
     printing,
     calls,
@@ -34,6 +36,7 @@ TABLES: dict[str, Report] = {
     "erledigung": response_times,
     "sla-erste-antwort": sla_compliance,
     "sla-erledigung": sla_compliance,
+    "beschwerden": complaints,
     "entsperrungen": reconnections,
     "druck": printing,
     "porto-sendungsart": printing,

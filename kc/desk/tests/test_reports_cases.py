@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from kc.cases.models import Call, Case
+from kc.cases.models import Call, Case, Complaint
 from kc.cases.tests.factories import CaseFactory
-from kc.desk.reports import calls, contacts, response_times, sla_compliance
+from kc.desk.reports import calls, complaints, contacts, response_times, sla_compliance
 from kc.desk.reports.catalogue import TABLES, all_sections
 from kc.desk.reports.period import BERLIN, Period
 
@@ -143,3 +143,38 @@ def test_empty_period_gives_zeros_everywhere() -> None:
                     figure.table.slug,
                     row,
                 )
+
+
+def complaint(
+    received: datetime.datetime, due: datetime.date, answered: datetime.datetime | None
+) -> None:
+    Complaint.objects.create(
+        case=case(received, case_type="complaint"),
+        category=Complaint.Category.BILLING,
+        received_at=received,
+        answer_due=due,
+        rule_set="test",
+        registered_at=received,
+        answered_at=answered,
+        outcome=Complaint.Outcome.REMEDIED if answered else "",
+    )
+
+
+def test_complaints_in_time_by_month_of_receipt() -> None:
+    due = datetime.date(2026, 11, 30)
+    received = berlin(2026, 11, 2, 9)
+    complaint(received, due, berlin(2026, 11, 30, 23, 59))  # on the answer day, Berlin: in time
+    complaint(received, due, berlin(2026, 12, 1, 0, 30))  # a day late
+    complaint(received, datetime.date(2026, 11, 20), None)  # open past its day
+    complaint(received, datetime.date(2026, 12, 28), None)  # open in time
+    # received 1 Dec 00:30 Berlin: December
+    complaint(
+        datetime.datetime(2026, 11, 30, 23, 30, tzinfo=UTC), datetime.date(2026, 12, 29), None
+    )
+    period = Period(datetime.date(2026, 11, 15), datetime.date(2026, 12, 5))
+    section = complaints.complaints(period, today=datetime.date(2026, 12, 5))
+    by_month = rows(section.figures[0].table)
+    # whole months: complaints of 2 Nov count though the period starts on 15 Nov
+    assert by_month["Nov 2026"] == (4, 1, 1, 1, 1, Decimal("33.3"))
+    assert by_month["Dez 2026"] == (1, 0, 0, 0, 1, None)
+    assert by_month["Gesamt"] == (5, 1, 1, 1, 2, Decimal("33.3"))

@@ -67,12 +67,13 @@ def test_page_shows_every_report_with_chart_table_and_csv_link(lead_client: Clie
         "Kontakte nach Kanal und Art",
         "Erste Antwort und Erledigung",
         "SLA-Einhaltung",
+        "Beschwerden fristgerecht beantwortet",
         "Vorlaufzeiten der Entsperrung",
         "Druckvolumen und Porto",
         "Anrufe angenommen und verpasst",
     ):
         assert heading in html
-    assert html.count('role="img"') == html.count("<table") == len(TABLES) == 12
+    assert html.count('role="img"') == html.count("<table") == len(TABLES) == 13
     assert (
         f"{reverse('desk:report_csv', args=['kontakte-kanal'])}?start=2026-11-01&amp;end=2026-11-30"
         in html
