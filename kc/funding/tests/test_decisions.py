@@ -18,6 +18,7 @@ from kc.payments import ledger
 from kc.payments import payouts as payment_payouts
 from kc.payments.collections import is_target_day
 from kc.payments.models import LedgerDocument, Payout
+from kc.supply import services as supply_services
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -160,8 +161,10 @@ def paid_and_ended(clerk: User, *, ended_after_days: int, **category_fields: obj
     decisions.approve(application, actor=clerk)
     payouts.pay(application, actor=clerk)
     decided = timezone.localdate()
-    contract.end_date = decided + datetime.timedelta(days=ended_after_days)
-    contract.save()
+    # The contract ends through the supply service (move-out / legacy import use it too).
+    supply_services.end_contract(
+        contract=contract, end_date=decided + datetime.timedelta(days=ended_after_days), actor=None
+    )
     return application, decided
 
 
