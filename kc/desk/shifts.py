@@ -16,11 +16,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from kc.core import roles
 from kc.core.models import User
 from kc.core.validation import Refusal
 from kc.desk.models import HOTLINE_LOCATIONS, Shift
 
 HOUR = datetime.timedelta(hours=1)
+# The roles that take hotline calls; an energy advisor or a funding clerk working from home is
+# not hotline staff.
+HOTLINE_ROLES = (roles.AGENT, roles.TEAM_LEAD)
 Interval = tuple[datetime.datetime, datetime.datetime]
 
 
@@ -155,14 +159,16 @@ def shift_interval(shift: Shift) -> Interval:
 def planned_agents(day: datetime.date) -> dict[int, float]:
     """Hotline agents the shift plan has for each Berlin hour of `day`.
 
-    Counts active staff planned at a hotline location (home office, call center). A shift
+    Counts active agents and team leads (HOTLINE_ROLES) planned at a hotline location (home
+    office, call center). A shift
     covering part of an hour counts pro rata (08:30–12:00 gives 0.5 for hour 8); in the
     doubled autumn DST hour the count is the mean over both real hours. Every hour the day
     has is a key (0.0 when nobody is planned); the skipped spring hour is missing.
     """
     buckets = hour_buckets(day)
+    hotline_staff = User.objects.filter(is_active=True, groups__name__in=HOTLINE_ROLES)
     shifts = Shift.objects.filter(
-        day=day, location__in=HOTLINE_LOCATIONS, user__is_active=True
+        day=day, location__in=HOTLINE_LOCATIONS, user__in=hotline_staff
     ).only("day", "start", "end")
     intervals = [shift_interval(s) for s in shifts]
     result: dict[int, float] = {}

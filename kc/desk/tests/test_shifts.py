@@ -36,6 +36,14 @@ def test_planned_agents_counts_hotline_locations_pro_rata():
     assert agents[12] == 0.0
 
 
+def test_planned_agents_counts_only_hotline_roles():
+    plan(make_staff("lead", roles.TEAM_LEAD), (8, 0), (10, 0))
+    plan(make_staff("advisor", roles.ENERGY_ADVISOR), (8, 0), (10, 0))
+    plan(make_staff("funding", roles.FUNDING_CLERK), (8, 0), (10, 0), location=Location.CALL_CENTER)
+    plan(make_staff("norole", None), (8, 0), (10, 0))
+    assert planned_agents(TUESDAY)[8] == 1.0  # the team lead only
+
+
 def test_planned_agents_leaves_out_inactive_staff_and_other_days():
     gone = make_staff("gone", roles.AGENT)
     plan(gone, (8, 0), (12, 0))
