@@ -18,8 +18,9 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext as _
 
 from kc.cases.models import Call
-from kc.core.business_calendar import BusinessCalendar
+from kc.core.business_calendar import BusinessCalendar, DayHours
 from kc.desk.erlang import Staffing, agents_needed
+from kc.desk.shifts import planned_agents
 
 # Without any answered call the forecast still needs a handling time; 4 minutes is a common
 # figure for utility hotlines and is named on the page as an assumption.
@@ -48,18 +49,20 @@ class StaffingPlan:
         return next((h for h in self.hours if (h.weekday, h.hour) == (weekday, hour)), None)
 
 
+def clock_hours(intervals: DayHours) -> list[int]:
+    """The full or partial clock hours a day's opening intervals touch."""
+    hours: set[int] = set()
+    for interval in intervals:
+        last = 24 if interval.ends_at_midnight else interval.end.hour
+        if not interval.ends_at_midnight and interval.end.minute:
+            last += 1
+        hours.update(range(interval.start.hour, last))
+    return sorted(hours)
+
+
 def opening_hours(calendar: BusinessCalendar) -> dict[int, list[int]]:
-    """The full or partial clock hours the calendar opens, per weekday."""
-    result: dict[int, list[int]] = {}
-    for weekday, intervals in enumerate(calendar.weekly_hours):
-        hours: set[int] = set()
-        for interval in intervals:
-            last = 24 if interval.ends_at_midnight else interval.end.hour
-            if not interval.ends_at_midnight and interval.end.minute:
-                last += 1
-            hours.update(range(interval.start.hour, last))
-        result[weekday] = sorted(hours)
-    return result
+    """The clock hours the calendar opens, per weekday (Monday = 0)."""
+    return {weekday: clock_hours(day) for weekday, day in enumerate(calendar.weekly_hours)}
 
 
 def _observed_days(
@@ -139,3 +142,67 @@ def plan(
             )
             hours.append(HourPlan(weekday, hour, mean, staffing))
     return StaffingPlan(since, until, days, handling, measured is not None, hours)
+
+
+# --- forecast against the shift plan ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HourGap:
+    hour: int
+    calls: float
+    staffing: Staffing
+    planned: float
+
+    @property
+    def shortfall(self) -> float | None:
+        """Agents missing (positive) or spare (negative); None when no need could be given."""
+        if self.staffing.agents is None:
+            return None
+        return round(self.staffing.agents - self.planned, 2)
+
+    @property
+    def spare(self) -> float:
+        return -self.shortfall if self.shortfall and self.shortfall < 0 else 0.0
+
+    @property
+    def level_percent(self) -> float | None:
+        level = self.staffing.service_level
+        return None if level is None else round(level * 100, 1)
+
+
+@dataclass(frozen=True)
+class DayGaps:
+    day: datetime.date
+    hours: list[HourGap]
+    closed: bool
+
+    @property
+    def missing_hours(self) -> list[HourGap]:
+        return [h for h in self.hours if (h.shortfall or 0) > 0]
+
+
+def week_gaps(
+    forecast: StaffingPlan, calendar: BusinessCalendar, monday: datetime.date
+) -> list[DayGaps]:
+    """For each day of the week from `monday`: per opening hour the agents the forecast needs
+    and those the shift plan has. Holidays are closed days; a forecast without history has
+    no hours, so every day lists its planned agents against an unknown need."""
+    days = []
+    for offset in range(7):
+        day = monday + datetime.timedelta(days=offset)
+        open_hours = clock_hours(calendar.hours_on(day))
+        if not open_hours:
+            if calendar.weekly_hours[day.weekday()]:  # a holiday, not the weekly day off
+                days.append(DayGaps(day, [], closed=True))
+            continue
+        planned = planned_agents(day)
+        unknown = Staffing(0.0, 0.0, None, None, None, None, forecast.explanation)
+        hours = []
+        for hour in open_hours:
+            plan_hour = forecast.hour(day.weekday(), hour)
+            staffing = plan_hour.staffing if plan_hour else unknown
+            calls = plan_hour.calls if plan_hour else 0.0
+            hours.append(HourGap(hour, calls, staffing, planned.get(hour, 0.0)))
+        days.append(DayGaps(day, hours, closed=False))
+    return days

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kc.desk import dashboard_views, report_views, screenpop, views
+from kc.desk import dashboard_views, report_views, screenpop, staffing_views, views
 from kc.desk import presence_views as presence
 
 app_name = "desk"
@@ -36,5 +36,6 @@ urlpatterns = [
     path("berichte/", report_views.reports, name="reports"),
     path("berichte/<slug:table>.csv", report_views.report_csv, name="report_csv"),
     path("lage/", dashboard_views.dashboard_page, name="dashboard"),
+    path("hotline-bedarf/", staffing_views.staffing_page, name="staffing"),
     path("lage/kacheln/", dashboard_views.dashboard_tiles, name="dashboard_tiles"),
 ]
