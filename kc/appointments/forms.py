@@ -1,7 +1,8 @@
 """Forms of the consultation pages (staff and, through subclasses, the portal).
 
 A slot travels as "<advisor id>@<UTC seconds>": the radio button's value names the moment
-without a time zone to misread; the service checks it again under the advisor's lock."""
+without a time zone to misread; the booking service checks it under the advisor's lock and
+says why a slot cannot be had (taken meanwhile, in the past, ...)."""
 
 import datetime
 from collections.abc import Sequence
@@ -60,10 +61,9 @@ def day_label(day: datetime.date) -> str:
     return date_format(day, "l, j. F Y")
 
 
-class SlotChoiceField(forms.ChoiceField):
-    """The free slots as radio buttons (the template groups them by day)."""
-
-    widget = forms.RadioSelect
+class SlotField(forms.RegexField):
+    """A slot picked from the radio buttons of the week (the template draws them). Whether it
+    is still free, and why not, is the booking service's to say."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("Termin"))
@@ -71,12 +71,10 @@ class SlotChoiceField(forms.ChoiceField):
             "error_messages",
             {
                 "required": _("Bitte wählen Sie einen Termin."),
-                "invalid_choice": _(
-                    "Dieser Termin ist nicht mehr frei; bitte wählen Sie einen anderen."
-                ),
+                "invalid": _("Bitte wählen Sie einen der angebotenen Termine."),
             },
         )
-        super().__init__(**kwargs)
+        super().__init__(regex=r"^\d{1,18}@\d{1,12}$", **kwargs)
 
 
 class TypeChoiceForm(forms.Form):
@@ -90,7 +88,7 @@ class TypeChoiceForm(forms.Form):
 
 
 class BookingDetailsForm(forms.Form):
-    slot = SlotChoiceField()
+    slot = SlotField()
     topic = forms.ChoiceField(label=_("Thema der Beratung"), choices=TOPIC_CHOICES)
     customer_note = forms.CharField(
         label=_("Fragen vorab (freiwillig)"),
@@ -110,17 +108,9 @@ class BookingDetailsForm(forms.Form):
         help_text=_("Ohne E-Mail-Adresse bestätigen wir telefonisch oder per Brief."),
     )
 
-    def __init__(self, *args: Any, slot_choices: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["slot"].choices = slot_choices  # type: ignore[attr-defined]
-
 
 class RescheduleForm(forms.Form):
-    slot = SlotChoiceField(label=_("Neuer Termin"))
-
-    def __init__(self, *args: Any, slot_choices: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["slot"].choices = slot_choices  # type: ignore[attr-defined]
+    slot = SlotField(label=_("Neuer Termin"))
 
 
 class CancelForm(forms.Form):

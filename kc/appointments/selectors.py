@@ -71,10 +71,6 @@ def free_week(
     ]
 
 
-def all_choices(days: list[SlotDay]) -> list[tuple[str, str]]:
-    return [choice for day in days for choice in day.choices]
-
-
 def bookings_on(day: datetime.date, advisor: Advisor | None = None) -> QuerySet[Booking]:
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)

@@ -82,7 +82,6 @@ def book(request: StaffRequest) -> HttpResponse:
     days = selectors.free_week(kind, span, with_advisor=True) if kind and partner else []
     form = BookingDetailsForm(
         request.POST or None,
-        slot_choices=selectors.all_choices(days),
         initial={"contact_phone": partner.phone, "contact_email": partner.email}
         if partner
         else None,
@@ -175,7 +174,7 @@ def reschedule(request: StaffRequest, booking_id: int) -> HttpResponse:
     booking = _booking(booking_id)
     span = selectors.week(request.GET.get("woche"), timezone.localdate())
     days = selectors.free_week(booking.appointment_type, span, with_advisor=True)
-    form = RescheduleForm(request.POST or None, slot_choices=selectors.all_choices(days))
+    form = RescheduleForm(request.POST or None)
     if submitted(request, form):
 
         def action() -> Booking:

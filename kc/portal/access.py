@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from kc.appointments.models import Booking
 from kc.billing.models import BudgetBillingPlan, BudgetChangeRequest, Invoice, TariffOffer
 from kc.cases import selectors as case_selectors
 from kc.cases.models import Case
@@ -165,6 +166,19 @@ class CustomerScope:
         ).values("account_id")
         owing = [a.pk for a in self.accounts() if ledger.due_balance(a, on=today) > 0]
         return self.accounts().filter(Q(pk__in=with_case) | Q(pk__in=owing))
+
+    # --- consultation bookings -----------------------------------------------------------------
+
+    def bookings(self) -> QuerySet[Booking]:
+        """The customer's consultation appointments, newest first."""
+        return (
+            Booking.objects.filter(partner=self.partner)
+            .select_related("advisor__user", "appointment_type")
+            .order_by("-starts_at", "-pk")
+        )
+
+    def booking(self, pk: int) -> Booking:
+        return get_object_or_404(self.bookings(), pk=pk)
 
     # --- funding applications ----------------------------------------------------------------
 

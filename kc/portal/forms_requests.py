@@ -1,4 +1,4 @@
-"""Forms of the portal's request pages: readings, messages, complaint, consultation, funding,
+"""Forms of the portal's request pages: readings, messages, complaint, funding,
 proof of payment, move.
 
 Uploads are refused by their declared size before a byte is read (Django has already
@@ -136,7 +136,7 @@ class MessageForm(ReplyForm):
     field_order = ["topic", "subject", "text", "attachment"]
 
 
-# --- complaint, consultation, funding ----------------------------------------------------------
+# --- complaint, funding ----------------------------------------------------------------------
 
 
 class ComplaintForm(OnceForm):
@@ -152,45 +152,6 @@ class ComplaintForm(OnceForm):
 
     def clean_attachment(self) -> CaseFile | None:
         return case_file(self.cleaned_data.get("attachment"), stem="beschwerde")
-
-
-CONSULTATION_TOPICS = [
-    ("saving", _("Energie sparen")),
-    ("heating", _("Heizung und Wärmepumpe")),
-    ("solar", _("Photovoltaik und Speicher")),
-    ("emobility", _("E-Mobilität und Wallbox")),
-    ("funding", _("Förderprogramme")),
-    ("other", _("Sonstiges")),
-]
-CONTACT_WAYS = [
-    ("phone", _("Telefon")),
-    ("video", _("Video")),
-    ("on_site", _("Vor Ort im Kunden-Center")),
-]
-
-
-class ConsultationForm(OnceForm):
-    topic = forms.ChoiceField(label=_("Thema der Beratung"), choices=CONSULTATION_TOPICS)
-    contact_way = forms.ChoiceField(
-        label=_("Wie möchten Sie beraten werden?"),
-        choices=CONTACT_WAYS,
-        widget=forms.RadioSelect,
-    )
-    preferred_times = forms.CharField(
-        label=_("Bevorzugte Tage und Uhrzeiten"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("z. B. „dienstags und donnerstags ab 16 Uhr“"),
-    )
-    phone = forms.CharField(
-        label=_("Telefonnummer für Rückfragen (freiwillig)"), max_length=30, required=False
-    )
-    note = forms.CharField(
-        label=_("Ihre Fragen (freiwillig)"),
-        max_length=TEXT_MAX,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
 
 
 # --- proof of payment ---------------------------------------------------------------------------

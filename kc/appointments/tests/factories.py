@@ -3,8 +3,9 @@
 import datetime
 from zoneinfo import ZoneInfo
 
-from kc.appointments.models import Advisor, AppointmentType, Mode, WeeklyAvailability
+from kc.appointments.models import Advisor, AppointmentType, Booking, Mode, WeeklyAvailability
 from kc.core.models import User
+from kc.customers.models import BusinessPartner
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -43,3 +44,35 @@ def appointment_type(mode: str = Mode.PHONE, **fields: object) -> AppointmentTyp
     }
     values.update(fields)
     return AppointmentType.objects.create(**values)
+
+
+def future_booking(partner: BusinessPartner) -> Booking:
+    """A booked appointment of `partner` in the coming weeks (the first free slot, real time),
+    with the shared demo advisor and a phone consultation type."""
+    from django.utils import timezone
+
+    from kc.appointments import booking as service
+    from kc.appointments.slots import open_slots
+    from kc.core.calendars import default_calendar
+
+    found = Advisor.objects.filter(user__username="berater-test").first()
+    the_advisor = found or advisor("berater-test", hours=((8, 18),))
+    kind = AppointmentType.objects.filter(name="Beratung Telefon (Test)").first()
+    kind = kind or appointment_type(name="Beratung Telefon (Test)")
+    today = timezone.localdate()
+    slot = open_slots(
+        kind,
+        default_calendar(),
+        today + datetime.timedelta(days=3),
+        today + datetime.timedelta(days=30),
+        advisors=[the_advisor],
+    )[0]
+    return service.book(
+        partner=partner,
+        appointment_type=kind,
+        advisor=the_advisor,
+        starts_at=slot.starts_at,
+        topic="Energie sparen im Haushalt",
+        channel=Booking.Channel.PORTAL,
+        actor=None,
+    )

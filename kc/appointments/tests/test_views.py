@@ -66,7 +66,7 @@ def test_an_agent_books_for_a_customer_and_a_taken_slot_is_refused() -> None:
     assert booking.case.case_type == "consultation"
     again = agent.post(url + f"&woche={a_week_ahead():%Y-%m-%d}", data)
     assert again.status_code == 400
-    assert "nicht mehr frei" in again.content.decode()
+    assert "schon vergeben" in again.content.decode()
     assert Booking.objects.count() == 1
 
 

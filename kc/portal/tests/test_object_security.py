@@ -14,6 +14,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from kc.appointments.models import Booking
+from kc.appointments.tests.factories import future_booking
 from kc.billing.models import BudgetChangeRequest, TariffOffer
 from kc.cases import services as case_services
 from kc.cases.models import Case, Message
@@ -94,7 +96,12 @@ IDS: dict[str, Callable[[Customer], int]] = {
     "change_id": lambda c: _change(c).pk,
     "proof_id": lambda c: _proof(c).pk,
     "application_id": lambda c: _application(c).pk,
+    "booking_id": lambda c: _booking(c).pk,
 }
+
+
+def _booking(c: Customer) -> Booking:
+    return Booking.objects.filter(partner=c.partner).first() or future_booking(c.partner)
 
 
 def _application(c: Customer) -> FundingApplication:
@@ -173,6 +180,11 @@ def fingerprint(c: Customer) -> dict[str, object]:
         "funding_documents": ApplicationDocument.objects.filter(
             application__partner=c.partner
         ).count(),
+        "bookings": list(
+            Booking.objects.filter(partner=c.partner).values_list(
+                "status", "starts_at", "advisor_id", "ical_sequence", "cancel_reason"
+            )
+        ),
         "contract": list(Contract.objects.filter(pk=c.contract.pk).values()),
         "audit": AuditLogEntry.objects.filter(partner_id=c.partner.pk).count(),
         "login": PortalAccount.objects.filter(pk=c.user.portal_account.pk).values().get(),

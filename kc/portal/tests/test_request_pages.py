@@ -1,5 +1,5 @@
-"""Requests that become cases: complaint, consultation, proof of payment, move (the funding
-application: test_funding_pages.py)."""
+"""Requests that become cases: complaint, proof of payment, move (the consultation booking is
+in test_consultation_pages.py, the funding application in test_funding_pages.py)."""
 
 import datetime
 import io
@@ -104,26 +104,6 @@ def test_a_complaint_with_html_named_jpg_is_refused(
     assert response.status_code == 400
     assert "Dateityp nicht erlaubt" in response.content.decode()
     assert not Case.objects.filter(partner=partner).exists()
-
-
-# --- consultation ---------------------------------------------------------------------------
-
-
-def test_a_consultation_request_is_a_request_not_a_booking(
-    customer_client: Client, partner: BusinessPartner
-) -> None:
-    page = customer_client.get(reverse("portal:consultation")).content.decode()
-    assert "noch kein fester Termin" in page
-    data = {"topic": "heating", "contact_way": "video", "preferred_times": "dienstags ab 16"}
-    response = send(customer_client, "consultation", data)
-    assert response.status_code == 302
-    case = only_case(partner)
-    assert case.case_type == CaseType.CONSULTATION
-    text = first_text(case)
-    assert "Video" in text and "dienstags ab 16" in text
-    assert (
-        "erst mit unserer Bestätigung" in customer_client.get(response["Location"]).content.decode()
-    )
 
 
 # --- proof of payment -----------------------------------------------------------------------

@@ -1,8 +1,7 @@
-"""Requests that become a case for an agent: complaint, consultation, proof of payment,
+"""Requests that become a case for an agent: complaint, proof of payment,
 move in or out (the funding application is kc.portal.views.funding).
 
-None of them pretends more than happened: a consultation is a wish for an appointment, a
-proof of payment is checked first.
+None of them pretends more than happened: a proof of payment is checked first.
 """
 
 from collections.abc import Callable, Sequence
@@ -20,10 +19,7 @@ from kc.cases.models import Case, CaseType, Complaint
 from kc.core.form_views import form_page, submitted
 from kc.disconnection import proofs
 from kc.portal.forms_requests import (
-    CONSULTATION_TOPICS,
-    CONTACT_WAYS,
     ComplaintForm,
-    ConsultationForm,
     MoveInForm,
     MoveOutForm,
     OnceForm,
@@ -96,37 +92,6 @@ def _complaint_done(request: CustomerRequest, registered: Complaint) -> str:
         % {"due": f"{registered.answer_due:%d.%m.%Y}"},
     )
     return case_url(registered.case)
-
-
-@customer_required
-def consultation(request: CustomerRequest) -> HttpResponse:
-    form = ConsultationForm(request.POST or None)
-    if submitted(request, form):
-        data = form.cleaned_data
-        topic = _label(CONSULTATION_TOPICS, data["topic"])
-        text = _lines(
-            (_("Thema"), topic),
-            (_("Gewünschter Kontaktweg"), _label(CONTACT_WAYS, data["contact_way"])),
-            (_("Bevorzugte Tage und Uhrzeiten"), data["preferred_times"]),
-            (_("Telefon"), data["phone"]),
-            (_("Fragen"), data["note"]),
-        )
-        subject = _("Beratungswunsch: %(topic)s") % {"topic": topic}
-        done = submit_once(
-            request,
-            form,
-            lambda: _open(request, CaseType.CONSULTATION, subject, text),
-            _done(
-                request,
-                _(
-                    "Ihr Beratungswunsch ist eingegangen. Wir melden uns bei Ihnen, um einen "
-                    "Termin zu vereinbaren; erst mit unserer Bestätigung steht der Termin."
-                ),
-            ),
-        )
-        if done is not None:
-            return done
-    return form_page(request, "portal/consultation_form.html", {"form": form})
 
 
 @customer_required
