@@ -45,6 +45,9 @@ fi
 if has_command seed_demo_complaints; then
     "$py" manage.py seed_demo_complaints
 fi
+if has_command seed_demo_presence; then
+    "$py" manage.py seed_demo_presence
+fi
 if has_command seed_demo_funding; then
     "$py" manage.py seed_demo_funding
 fi
