@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0015_complaint"),
-        ("letters", "0006_complaint_goes_with_its_case"),
+        ("letters", "0005_portal_code_kind"),
     ]
 
     operations = [
