@@ -16,7 +16,7 @@ class RequestForm(forms.Form):
     channel = forms.ChoiceField(label=_("Eingegangen über"), choices=Channel.choices)
     received_on = forms.DateField(
         label=_("Eingegangen am"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Die Monatsfrist (Art. 12 Abs. 3 DSGVO) beginnt mit dem Eingang."),
     )
 
