@@ -28,6 +28,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from e2e.a11y import assert_accessible
 from e2e.conftest import TIMEOUT_MS
 from e2e.totp import current_totp
+from kc.appointments.models import Booking
+from kc.appointments.tests.factories import future_booking
 from kc.billing import invoices
 from kc.billing.models import Invoice, TariffOffer
 from kc.cases import portal_messages
@@ -37,6 +39,8 @@ from kc.core.models import User
 from kc.core.numbers import ensure_base_ranges
 from kc.customers.models import BusinessPartner, ContractAccount
 from kc.disconnection import chain
+from kc.funding.models import FundingApplication, FundingCategory
+from kc.funding.tests import factories as funding_factories
 from kc.letters import services as letter_services
 from kc.letters.models import Letter
 from kc.payments import ledger
@@ -182,7 +186,23 @@ IDS: dict[str, Callable[[Customer], int]] = {
     "invoice_id": lambda c: c.invoice.pk,
     "letter_id": lambda c: c.letter.pk,
     "offer_id": lambda c: tariff_offer(c).pk,
+    "booking_id": lambda c: consultation_booking(c).pk,
+    "application_id": lambda c: funding_application(c).pk,
 }
+
+
+def funding_application(who: Customer) -> FundingApplication:
+    """A funding application of the customer (made when a page needs one)."""
+    found = FundingApplication.objects.filter(partner=who.partner).first()
+    if found is not None:
+        return found
+    category = FundingCategory.objects.filter(key="heat_pump").first()
+    return funding_factories.apply(who.contract, category or funding_factories.category())
+
+
+def consultation_booking(who: Customer) -> Booking:
+    """A coming consultation appointment of the customer (booked when a page needs one)."""
+    return Booking.objects.filter(partner=who.partner).first() or future_booking(who.partner)
 
 
 def tariff_offer(who: Customer) -> TariffOffer:
