@@ -3,6 +3,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -27,7 +28,7 @@ from kc.desk.presence import PresenceOutcome, location_today, planned_shift, set
 
 VIEW_PRESENCE = "desk.view_presence"
 VIEW_SHIFT = "desk.view_shift"
-POLL_SECONDS = 20
+POLL_SECONDS = 20  # KC_PRESENCE_POLL_SECONDS overrides (browser tests poll faster)
 STOP_POLLING = 286  # htmx stops polling on this status (logged out: no login page swapped in)
 
 
@@ -89,7 +90,7 @@ def _overview_context() -> dict[str, object]:
         "groups": presence_overview.overview(),
         "today": timezone.localdate(),
         "now": timezone.now(),
-        "poll_seconds": POLL_SECONDS,
+        "poll_seconds": max(1, int(getattr(settings, "KC_PRESENCE_POLL_SECONDS", POLL_SECONDS))),
     }
 
 
