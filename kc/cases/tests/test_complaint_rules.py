@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kc.cases import complaint_rules
@@ -111,6 +111,8 @@ def test_rule_set_checks_itself() -> None:
         ComplaintRuleSet("x", "x", date(2020, 1, 1), date(2019, 1, 1), 4, True)
 
 
+# No deadline: the first lookup of a year's holidays builds them (slow on a busy machine).
+@settings(deadline=None)
 @given(
     st.datetimes(
         min_value=datetime(2012, 1, 1),
