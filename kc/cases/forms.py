@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kc.cases.models import Case, CaseType, Channel, Queue
+from kc.cases.models import Case, CaseTask, CaseType, Channel, Queue
 from kc.core.models import User
 
 
@@ -112,13 +112,38 @@ class BulkAssignForm(forms.Form):
 class TaskForm(forms.Form):
     legend = _("Aufgabe an ein anderes Team")
 
-    queue = forms.ModelChoiceField(label=_("Team"), queryset=Queue.objects.all())
+    kind = forms.ChoiceField(
+        label=_("Art"), choices=CaseTask.Kind.choices, initial=CaseTask.Kind.OTHER, required=False
+    )
+    queue = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Queue.objects.all(),
+        required=False,
+        empty_label=_("Kunden-Center (für Arbeiten vor Ort)"),
+    )
     title = forms.CharField(
-        label=_("Aufgabe"), max_length=200, help_text=_("z. B. „Drucken und am Fenster übergeben“")
+        label=_("Aufgabe"),
+        max_length=200,
+        required=False,
+        help_text=_("Leer: der Name der Art, z. B. „Am Fenster aushändigen“."),
     )
     owner = forms.ModelChoiceField(
         label=_("Verantwortlich"), required=False, queryset=User.objects.filter(is_active=True)
     )
     note = forms.CharField(
         label=_("Hinweis"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or CaseTask.Kind.OTHER
+
+
+class TaskDoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("Rückmeldung"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    scan = forms.FileField(
+        label=_("Scan (PDF oder Foto)"),
+        required=False,
+        help_text=_("Bei Papierpost nötig; kommt als Anhang an den Vorgang."),
     )

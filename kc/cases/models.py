@@ -409,7 +409,16 @@ class CaseTask(models.Model):
         OPEN = "open", _("offen")
         DONE = "done", _("erledigt")
 
+    class Kind(models.TextChoices):
+        # The first four need the customer center's counter, printer or scanner.
+        PRINT = "print", _("Drucken und übergeben")
+        HAND_OVER = "hand_over", _("Am Fenster aushändigen")
+        CHECK_RECEIPT = "check_receipt", _("Beleg am Fenster prüfen")
+        SCAN_MAIL = "scan_mail", _("Papierpost scannen")
+        OTHER = "other", _("Sonstiges")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(_("Art"), max_length=14, choices=Kind.choices, default=Kind.OTHER)
     title = models.CharField(_("Aufgabe"), max_length=200)
     note = models.TextField(_("Hinweis"), blank=True)
     queue = models.ForeignKey(
@@ -434,6 +443,7 @@ class CaseTask(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    done_note = models.TextField(_("Rückmeldung"), blank=True)
 
     class Meta:
         verbose_name = _("Aufgabe")

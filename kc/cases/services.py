@@ -416,13 +416,21 @@ def save_view(*, owner: User, name: str, query: str) -> SavedView:
 
 @transaction.atomic
 def hand_off_task(
-    *, case: Case, queue: Queue, title: str, note: str, actor: User, owner: User | None = None
+    *,
+    case: Case,
+    queue: Queue,
+    title: str,
+    note: str,
+    actor: User,
+    owner: User | None = None,
+    kind: str = CaseTask.Kind.OTHER,
 ) -> CaseTask:
     """Give one piece of the case to another team; the case stays where it is."""
     if not title.strip():
         raise field_error("title", _("Bitte die Aufgabe benennen."), "empty_task")
     task = CaseTask.objects.create(
         case=case,
+        kind=kind,
         queue=queue,
         title=title.strip()[:200],
         note=note.strip(),
@@ -447,7 +455,8 @@ def complete_task(*, task: CaseTask, actor: User, note: str = "") -> CaseTask:
     if task.status == CaseTask.Status.DONE:
         return task
     task.status, task.done_at, task.done_by = CaseTask.Status.DONE, timezone.now(), actor
-    task.save(update_fields=["status", "done_at", "done_by"])
+    task.done_note = note.strip()
+    task.save(update_fields=["status", "done_at", "done_by", "done_note"])
     who = actor.get_full_name() or actor.get_username()
     add_message(
         task.case,

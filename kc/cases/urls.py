@@ -1,14 +1,15 @@
 from django.urls import path
 
-from kc.cases import complaint_views, views
+from kc.cases import complaint_views, task_views, views
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("neu/", views.case_create, name="create"),
-    path("aufgaben/", views.task_list, name="tasks"),
-    path("aufgaben/<int:task_id>/erledigt/", views.task_done, name="task_done"),
+    path("aufgaben/", task_views.task_list, name="tasks"),
+    path("aufgaben/meine-auftraege/", task_views.my_requests, name="task_requests"),
+    path("aufgaben/<int:task_id>/erledigt/", task_views.task_done, name="task_done"),
     path("zuweisen/", views.case_bulk_assign, name="bulk_assign"),
     path("ansicht-speichern/", views.case_save_view, name="save_view"),
     path("beschwerden/", complaint_views.complaint_list, name="complaints"),

@@ -11,11 +11,10 @@ from django.forms import BaseForm
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kc.cases import complaint_views, portal_messages, selectors, services
+from kc.cases import complaint_views, onsite, portal_messages, selectors, services
 from kc.cases.forms import (
     BulkAssignForm,
     CaseFilterForm,
@@ -25,7 +24,7 @@ from kc.cases.forms import (
     StatusForm,
     TaskForm,
 )
-from kc.cases.models import Attachment, Case, CaseTask, Queue, TextModule
+from kc.cases.models import Attachment, Case, TextModule
 from kc.cases.search import search_cases
 from kc.core import audit
 from kc.core.form_views import call_service, form_page, submitted
@@ -361,52 +360,21 @@ def case_task_create(request: StaffRequest, number: str) -> HttpResponse:
     form = TaskForm(request.POST, prefix="task")
     if form.is_valid():
         data = form.cleaned_data
-        services.hand_off_task(
-            case=case,
-            queue=data["queue"],
-            title=data["title"],
-            note=data["note"],
-            owner=data["owner"],
-            actor=request.user,
+        task = call_service(
+            form,
+            lambda: onsite.request_task(
+                case=case,
+                kind=data["kind"],
+                queue=data["queue"],
+                title=data["title"],
+                note=data["note"],
+                owner=data["owner"],
+                actor=request.user,
+            ),
         )
-        messages.success(request, _("Aufgabe übergeben."))
-        return redirect("cases:detail", number=case.number)
+        if task is not None:
+            messages.success(request, _("Aufgabe an %(queue)s übergeben.") % {"queue": task.queue})
+            return redirect("cases:detail", number=case.number)
     return render(
         request, "cases/case_detail.html", _detail_context(case, task_form=form), status=400
     )
-
-
-@login_required
-@permission_required("cases.view_case", raise_exception=True)
-@require_GET
-def task_list(request: StaffRequest) -> HttpResponse:
-    """Open tasks of a team's queue, oldest first; default: the queues of my team."""
-    queue_id = request.GET.get("queue", "")
-    tasks = CaseTask.objects.filter(status=CaseTask.Status.OPEN).select_related(
-        "case", "queue", "owner", "requested_by"
-    )
-    if queue_id.isdigit():
-        tasks = tasks.filter(queue_id=int(queue_id))
-    elif request.user.team_id:
-        tasks = tasks.filter(queue__team_id=request.user.team_id)
-    return render(
-        request,
-        "cases/task_list.html",
-        {
-            "tasks": tasks.order_by("created_at", "pk")[:200],
-            "queues": Queue.objects.all(),
-            "queue_id": queue_id,
-        },
-    )
-
-
-@login_required
-@permission_required("cases.change_case", raise_exception=True)
-@require_POST
-def task_done(request: StaffRequest, task_id: int) -> HttpResponse:
-    task = get_object_or_404(CaseTask, pk=task_id)
-    services.complete_task(task=task, actor=request.user, note=request.POST.get("note", ""))
-    messages.success(request, _("Aufgabe erledigt und an den Vorgang gemeldet."))
-    back = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
-    return redirect(back if back and safe else reverse("cases:tasks"))

@@ -1,0 +1,86 @@
+"""Task pages: the open tasks of a team (the customer center's on-site list by default for its
+staff), confirming one back to its case, and the requests I handed to others."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kc.cases import onsite
+from kc.cases.forms import TaskDoneForm
+from kc.cases.models import CaseTask, Queue
+from kc.core.form_views import call_service
+from kc.core.http import StaffRequest
+from kc.core.uploads import read_upload
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+@require_GET
+def task_list(request: StaffRequest) -> HttpResponse:
+    """Open tasks of a team's queue, oldest first; default: the queues of my team."""
+    queue_id = request.GET.get("queue", "")
+    kind = request.GET.get("kind", "")
+    tasks = onsite.open_tasks(
+        queue_id=int(queue_id) if queue_id.isdigit() else None,
+        team_id=request.user.team_id,
+        kind=kind if kind in CaseTask.Kind.values else "",
+    )
+    return render(
+        request,
+        "cases/task_list.html",
+        {
+            "tasks": tasks[:200],
+            "queues": Queue.objects.all(),
+            "queue_id": queue_id,
+            "kinds": CaseTask.Kind.choices,
+            "kind": kind,
+            "scan_kinds": onsite.SCAN_REQUIRED,
+        },
+    )
+
+
+@login_required
+@permission_required("cases.change_case", raise_exception=True)
+@require_POST
+def task_done(request: StaffRequest, task_id: int) -> HttpResponse:
+    task = get_object_or_404(CaseTask, pk=task_id)
+    form = TaskDoneForm(request.POST, request.FILES)
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    target = back if back and safe else reverse("cases:tasks")
+    if form.is_valid():
+        upload = form.cleaned_data["scan"]
+        done = call_service(
+            form,
+            lambda: onsite.confirm(
+                task=task,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                scan=read_upload(upload) if upload else None,
+                filename=upload.name if upload else "",
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Aufgabe erledigt und an den Vorgang gemeldet."))
+            return redirect(target)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, f"{task.title}: {error}")
+    return redirect(target)
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+@require_GET
+def my_requests(request: StaffRequest) -> HttpResponse:
+    """The tasks I asked others for, with their confirmation."""
+    return render(
+        request,
+        "cases/task_requests.html",
+        {"tasks": onsite.requested_by(request.user)[:200]},
+    )
