@@ -288,6 +288,8 @@ KC_BENCH_PING = env_bool("KC_BENCH_PING", False)
 # ("kritisch"). Ages are wall-clock; the reconnection tile turns red at
 # KC_RECONNECTION_TARGET_MINUTES.
 KC_DASHBOARD_POLL_SECONDS = env_int("KC_DASHBOARD_POLL_SECONDS", 10)
+# One snapshot serves every viewer this long (0: each request counts anew).
+KC_DASHBOARD_CACHE_SECONDS = env_int("KC_DASHBOARD_CACHE_SECONDS", 5)
 KC_DASHBOARD_CASE_AMBER_MINUTES = env_int("KC_DASHBOARD_CASE_AMBER_MINUTES", 4 * 60)
 KC_DASHBOARD_CASE_RED_MINUTES = env_int("KC_DASHBOARD_CASE_RED_MINUTES", 12 * 60)
 KC_DASHBOARD_CALL_AMBER_SECONDS = env_int("KC_DASHBOARD_CALL_AMBER_SECONDS", 20)

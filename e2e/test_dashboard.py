@@ -30,6 +30,7 @@ def test_waiting_count_changes_without_a_reload_when_a_case_arrives(
     page: Page, base_url: str, settings: Settings
 ) -> None:
     settings.KC_DASHBOARD_POLL_SECONDS = 1
+    settings.KC_DASHBOARD_CACHE_SECONDS = 0
     case_numbers()
     queue = QueueFactory(name="Kundenservice")
     QueueFactory(name="Abrechnung", is_default=False)
@@ -63,8 +64,9 @@ def test_waiting_count_changes_without_a_reload_when_a_case_arrives(
 
 
 def test_without_javascript_the_page_is_complete_and_reloads_by_link(
-    browser: Browser, base_url: str
+    browser: Browser, base_url: str, settings: Settings
 ) -> None:
+    settings.KC_DASHBOARD_CACHE_SECONDS = 0
     case_numbers()
     queue = QueueFactory(name="Kundenservice")
     make_staff("vorort", roles.CUSTOMER_CENTER)

@@ -4,12 +4,16 @@ The page renders completely without JavaScript (with a link to load it again); h
 tiles every KC_DASHBOARD_POLL_SECONDS. The short summary above the tiles is a polite live
 region: the poll sends the summary it shows, and the answer replaces it (out of band) only
 when it changed, so a screen reader hears changes, not every poll.
+
+One snapshot serves every viewer for KC_DASHBOARD_CACHE_SECONDS (shared cache): fifty
+dashboards polling every ten seconds cost the database one snapshot per interval, not fifty.
 """
 
 import hashlib
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +27,15 @@ from kc.desk import dashboard
 
 VIEW_CASE = "cases.view_case"
 STOP_POLLING = 286  # htmx stops polling on this status (logged out: no login page swapped in)
+CACHE_KEY = "desk:dashboard:snapshot"
+
+
+def current_snapshot() -> dashboard.Snapshot:
+    seconds = int(settings.KC_DASHBOARD_CACHE_SECONDS)
+    if seconds <= 0:
+        return dashboard.snapshot()
+    snap = cache.get_or_set(CACHE_KEY, dashboard.snapshot, seconds)
+    return snap if isinstance(snap, dashboard.Snapshot) else dashboard.snapshot()
 
 
 def summary_text(snap: dashboard.Snapshot) -> str:
@@ -75,7 +88,7 @@ def _context(snap: dashboard.Snapshot) -> dict[str, object]:
 @permission_required(VIEW_CASE, raise_exception=True)
 @require_GET
 def dashboard_page(request: StaffRequest) -> HttpResponse:
-    return render(request, "desk/dashboard.html", _context(dashboard.snapshot()))
+    return render(request, "desk/dashboard.html", _context(current_snapshot()))
 
 
 @require_GET
@@ -88,7 +101,7 @@ def dashboard_tiles(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if not request.headers.get("HX-Request"):
         return redirect("desk:dashboard")
-    context = _context(dashboard.snapshot())
+    context = _context(current_snapshot())
     context["summary_changed"] = request.GET.get("shown") != context["summary_key"]
     response = render(request, "desk/dashboard_tiles.html", context)
     patch_vary_headers(response, ["HX-Request"])

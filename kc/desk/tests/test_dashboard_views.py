@@ -4,6 +4,7 @@ and that an empty or odd database renders zeros and dashes."""
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,12 +17,19 @@ from kc.cases.models import Call, Case, Complaint
 from kc.cases.tests.factories import CaseFactory, QueueFactory
 from kc.core import roles
 from kc.core.models import User
+from kc.desk import dashboard_views
 
 pytestmark = pytest.mark.django_db
 
 PAGE = reverse("desk:dashboard")
 TILES = reverse("desk:dashboard_tiles")
 HTMX = {"HX-Request": "true", "X-KC-Poll": "1"}
+
+
+@pytest.fixture(autouse=True)
+def _count_anew(settings) -> None:  # type: ignore[no-untyped-def]
+    """Each request counts anew: the tests change data between requests."""
+    settings.KC_DASHBOARD_CACHE_SECONDS = 0
 
 
 def logged_in(client: Client, role: str | None, name: str = "user") -> Client:
@@ -189,3 +197,15 @@ def test_page_queries_do_not_grow_with_cases(client: Client) -> None:
     for _ in range(25):
         CaseFactory(queue=queue, first_response_due=overdue)
     assert page_queries() == few
+
+
+def test_one_snapshot_serves_every_viewer_for_the_cache_time(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.KC_DASHBOARD_CACHE_SECONDS = 60
+    cache.delete(dashboard_views.CACHE_KEY)
+    QueueFactory()
+    client = logged_in(client, roles.AGENT)
+    assert "0 Vorgänge warten" in client.get(TILES, headers=HTMX).content.decode()
+    services.open_case(subject="Neu", channel="email", actor=None)
+    assert "0 Vorgänge warten" in client.get(TILES, headers=HTMX).content.decode()
+    cache.delete(dashboard_views.CACHE_KEY)  # the cache time is over
+    assert "1 Vorgang wartet" in client.get(TILES, headers=HTMX).content.decode()
