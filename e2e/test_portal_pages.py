@@ -30,8 +30,6 @@ from e2e.conftest import TIMEOUT_MS
 from e2e.totp import current_totp
 from kc.appointments.models import Booking
 from kc.appointments.tests.factories import future_booking
-from kc.appointments.models import Booking
-from kc.appointments.tests.factories import future_booking
 from kc.billing import invoices
 from kc.billing.models import Invoice, TariffOffer
 from kc.cases import portal_messages
@@ -189,7 +187,6 @@ IDS: dict[str, Callable[[Customer], int]] = {
     "letter_id": lambda c: c.letter.pk,
     "offer_id": lambda c: tariff_offer(c).pk,
     "booking_id": lambda c: consultation_booking(c).pk,
-    "booking_id": lambda c: consultation_booking(c).pk,
     "application_id": lambda c: funding_application(c).pk,
 }
 
@@ -201,11 +198,6 @@ def funding_application(who: Customer) -> FundingApplication:
         return found
     category = FundingCategory.objects.filter(key="heat_pump").first()
     return funding_factories.apply(who.contract, category or funding_factories.category())
-
-
-def consultation_booking(who: Customer) -> Booking:
-    """A coming consultation appointment of the customer (booked when a page needs one)."""
-    return Booking.objects.filter(partner=who.partner).first() or future_booking(who.partner)
 
 
 def consultation_booking(who: Customer) -> Booking:
