@@ -147,6 +147,7 @@ def test_tiles_link_only_where_the_role_may_go(client: Client) -> None:
     assert reverse("letters:print_room") in onsite_html
     assert reverse("disconnection:reconnections") not in onsite_html
     assert reverse("desk:call_journal") in onsite_html
+    assert reverse("desk:presence_overview") in onsite_html and "Wer ist wo?" in onsite_html
 
 
 def test_breached_case_is_listed_with_a_link(client: Client) -> None:
