@@ -34,6 +34,9 @@ from kc.core import audit
 from kc.core.models import User
 from kc.customers.models import BusinessPartner, Consent
 from kc.privacy import retention, rules
+from kc.privacy.export import own_readings
+from kc.privacy.export_rows import scope_of
+from kc.privacy.purge_steps import remove_records
 from kc.supply.models import MeterReading
 
 log = logging.getLogger(__name__)
@@ -89,8 +92,6 @@ def _portal_accounts(partner: BusinessPartner) -> models.QuerySet[models.Model] 
 
 
 def _photos(partner: BusinessPartner) -> models.QuerySet[MeterReading]:
-    from kc.privacy.export import own_readings, scope_of
-
     return own_readings(scope_of(partner)).exclude(photo="")
 
 
@@ -100,7 +101,7 @@ def _consultations(partner: BusinessPartner) -> models.QuerySet[models.Model] | 
     except LookupError:
         return None
     return model._default_manager.filter(partner=partner).exclude(
-        customer_note="", advisor_notes=""
+        customer_note="", advisor_notes="", contact_phone="", contact_email=""
     )
 
 
@@ -125,7 +126,7 @@ def plan_erasure(partner: BusinessPartner, today: datetime.date) -> ErasurePlan:
         (_("Einwilligungen (Werbung, Befragungen)"), partner.consents.count()),
         (_("E-Mail-Adresse und Telefonnummern"), _contact_fields(partner)),
         (_("Fotos der Zählerstände"), _photos(partner).count()),
-        (_("Notizen der Energieberatung"), _count(_consultations(partner))),
+        (_("Notizen und Kontaktdaten der Energieberatung"), _count(_consultations(partner))),
         (
             _("Anhänge abgeschlossener Vorgänge nach Ablauf der Frist"),
             _old_attachments(partner, today).count(),
@@ -163,7 +164,7 @@ def apply_erasure(
     _delete_files(_photos(partner), "photo")
     bookings = _consultations(partner)
     if bookings is not None:
-        bookings.update(customer_note="", advisor_notes="")
+        bookings.update(customer_note="", advisor_notes="", contact_phone="", contact_email="")
     _delete_attachments(_old_attachments(partner, today))
     Call.objects.filter(partner=partner).update(
         partner=None, from_number=_("anonym"), caller_e164=""
@@ -261,8 +262,6 @@ def purge(partner: BusinessPartner, *, today: datetime.date) -> dict[str, int]:
         partner.erasure_due = None  # something new (a new contract): look again when it ends
         partner.save(update_fields=["erasure_due", "updated_at"])
         return {}
-    from kc.privacy.purge_steps import remove_records
-
     counts = remove_records(partner)
     audit.record(
         actor=None,

@@ -11,17 +11,10 @@ layer order or built later: they are read through the app registry, never import
 """
 
 import datetime
-import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.apps import apps
-from django.conf import settings
-from django.db import models
 from django.db.models import Q, QuerySet
-from django.db.models.fields.files import FieldFile
 
 from kc.billing.models import (
     BillingDocument,
@@ -41,113 +34,20 @@ from kc.disconnection.models import (
     PaymentProof,
 )
 from kc.letters.models import Letter
-from kc.payments.models import LedgerDocument, LedgerLine, Payout, SepaMandate
-from kc.supply.models import Contract, MarketLocation, Meter, MeterReading, Premise
-
-SCHEMA = "kundencenter.dsgvo-export"
-SCHEMA_VERSION = 1
-
-# Derived or technical fields that say nothing about the person, or protect their account.
-_LEFT_OUT = frozenset(
-    {
-        "name_key",
-        "first_name_key",
-        "phonetic_key",
-        "email_key",
-        "phone_key",
-        "mobile_key",
-        "street_key",
-        "city_key",
-        "password",
-        "code_hash",
-        "body_html",
-        "message_id",
-        "in_reply_to",
-        "references",
-        "send_claimed_at",
-        "send_attempts",
-        "sha256",
-        "pdf_sha256",
-        "content_id",
-    }
+from kc.payments.models import BankTransaction, LedgerDocument, LedgerLine, Payout, SepaMandate
+from kc.privacy.export_rows import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    Area,
+    Scope,
+    area_of,
+    json_value,
+    labels_of,
+    registry_model,
+    rows_of,
+    scope_of,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Area:
-    key: str
-    title: str
-    rows: list[dict[str, Any]]
-    labels: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Scope:
-    """The customer's own objects, found once and shared by the collectors."""
-
-    partner: BusinessPartner
-    account_ids: list[int]
-    contracts: list[Contract]
-    case_ids: list[int]
-
-    @property
-    def contract_ids(self) -> list[int]:
-        return [contract.pk for contract in self.contracts]
-
-
-def scope_of(partner: BusinessPartner) -> Scope:
-    accounts = list(ContractAccount.objects.filter(partner=partner).values_list("pk", flat=True))
-    contracts = list(Contract.objects.filter(account_id__in=accounts).order_by("start_date", "pk"))
-    cases = list(Case.objects.filter(partner=partner).values_list("pk", flat=True))
-    return Scope(partner=partner, account_ids=accounts, contracts=contracts, case_ids=cases)
-
-
-# --- values ----------------------------------------------------------------------------
-
-
-def json_value(value: Any) -> Any:
-    """Decimal as string (exact), dates ISO 8601, files by their stored name."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, FieldFile):
-        return value.name or ""
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-def _is_staff_link(model_field: models.Field[Any, Any]) -> bool:
-    related = model_field.related_model
-    return related is not None and related._meta.label == settings.AUTH_USER_MODEL
-
-
-def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return [
-        f for f in model._meta.concrete_fields if f.name not in _LEFT_OUT and not _is_staff_link(f)
-    ]
-
-
-def rows_of(objects: Iterable[models.Model], model: type[models.Model]) -> list[dict[str, Any]]:
-    fields = _fields(model)
-    return [{f.attname: json_value(getattr(obj, f.attname)) for f in fields} for obj in objects]
-
-
-def labels_of(model: type[models.Model]) -> dict[str, str]:
-    return {f.attname: str(f.verbose_name) for f in _fields(model)}
-
-
-def _area(key: str, title: str, model: type[models.Model], objects: Iterable[Any]) -> Area:
-    return Area(key=key, title=title, rows=rows_of(objects, model), labels=labels_of(model))
-
-
-def _registry_model(app_label: str, name: str) -> type[models.Model] | None:
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
-
+from kc.supply.models import Contract, MarketLocation, Meter, MeterReading, Premise
 
 # --- collectors, one per area ----------------------------------------------------------
 
@@ -155,10 +55,10 @@ def _registry_model(app_label: str, name: str) -> type[models.Model] | None:
 def partner_areas(s: Scope) -> list[Area]:
     p = s.partner
     return [
-        _area("partner", "Stammdaten", BusinessPartner, [p]),
-        _area("addresses", "Anschriften", PostalAddress, p.addresses.order_by("pk")),
-        _area("consents", "Einwilligungen", Consent, p.consents.order_by("pk")),
-        _area(
+        area_of("partner", "Stammdaten", BusinessPartner, [p]),
+        area_of("addresses", "Anschriften", PostalAddress, p.addresses.order_by("pk")),
+        area_of("consents", "Einwilligungen", Consent, p.consents.order_by("pk")),
+        area_of(
             "accounts",
             "Vertragskonten und Bankverbindung",
             ContractAccount,
@@ -173,11 +73,11 @@ def supply_areas(s: Scope) -> list[Area]:
     premises = Premise.objects.filter(market_locations__in=malo_ids).distinct().order_by("pk")
     meters = Meter.objects.filter(market_location_id__in=malo_ids).order_by("pk")
     return [
-        _area("contracts", "Verträge", Contract, s.contracts),
-        _area("premises", "Verbrauchsstellen", Premise, premises),
-        _area("market_locations", "Marktlokationen", MarketLocation, malos),
-        _area("meters", "Zähler", Meter, meters),
-        _area("readings", "Zählerstände", MeterReading, own_readings(s)),
+        area_of("contracts", "Verträge", Contract, s.contracts),
+        area_of("premises", "Verbrauchsstellen", Premise, premises),
+        area_of("market_locations", "Marktlokationen", MarketLocation, malos),
+        area_of("meters", "Zähler", Meter, meters),
+        area_of("readings", "Zählerstände", MeterReading, own_readings(s)),
     ]
 
 
@@ -200,10 +100,10 @@ def case_areas(s: Scope) -> list[Area]:
     calls = Call.objects.filter(Q(partner=s.partner) | Q(case_id__in=s.case_ids))
     calls = calls.order_by("started_at", "pk")
     return [
-        _area("cases", "Vorgänge", Case, Case.objects.filter(pk__in=s.case_ids).order_by("pk")),
-        _area("messages", "Nachrichten und Notizen", Message, messages),
-        _area("attachments", "Anhänge (Liste)", Attachment, attachments),
-        _area("calls", "Anrufe", Call, calls),
+        area_of("cases", "Vorgänge", Case, Case.objects.filter(pk__in=s.case_ids).order_by("pk")),
+        area_of("messages", "Nachrichten und Notizen", Message, messages),
+        area_of("attachments", "Anhänge (Liste)", Attachment, attachments),
+        area_of("calls", "Anrufe", Call, calls),
     ]
 
 
@@ -212,38 +112,38 @@ def own_letters(partner: BusinessPartner) -> QuerySet[Letter]:
 
 
 def letter_areas(s: Scope) -> list[Area]:
-    return [_area("letters", "Briefe", Letter, own_letters(s.partner))]
+    return [area_of("letters", "Briefe", Letter, own_letters(s.partner))]
 
 
 def billing_areas(s: Scope) -> list[Area]:
     plans = BudgetBillingPlan.objects.filter(contract_id__in=s.contract_ids).order_by("pk")
     return [
-        _area(
+        area_of(
             "billing_documents",
             "Abrechnungen",
             BillingDocument,
             BillingDocument.objects.filter(contract_id__in=s.contract_ids).order_by("pk"),
         ),
-        _area(
+        area_of(
             "invoices",
             "Rechnungen",
             Invoice,
             Invoice.objects.filter(account_id__in=s.account_ids).order_by("pk"),
         ),
-        _area("budget_plans", "Abschlagspläne", BudgetBillingPlan, plans),
-        _area(
+        area_of("budget_plans", "Abschlagspläne", BudgetBillingPlan, plans),
+        area_of(
             "budget_instalments",
             "Abschläge",
             BudgetInstalment,
             BudgetInstalment.objects.filter(plan__in=plans).order_by("due_on", "pk"),
         ),
-        _area(
+        area_of(
             "budget_change_requests",
             "Abschlagsänderungen",
             BudgetChangeRequest,
             BudgetChangeRequest.objects.filter(contract_id__in=s.contract_ids).order_by("pk"),
         ),
-        _area(
+        area_of(
             "tariff_offers",
             "Tarifangebote",
             TariffOffer,
@@ -255,31 +155,37 @@ def billing_areas(s: Scope) -> list[Area]:
 def payment_areas(s: Scope) -> list[Area]:
     accounts = s.account_ids
     return [
-        _area(
+        area_of(
             "ledger_documents",
             "Buchungsbelege",
             LedgerDocument,
             LedgerDocument.objects.filter(account_id__in=accounts).order_by("booking_date", "pk"),
         ),
-        _area(
+        area_of(
             "ledger_lines",
             "Offene Posten und Zahlungen",
             LedgerLine,
             LedgerLine.objects.filter(account_id__in=accounts, side="customer").order_by("pk"),
         ),
-        _area(
+        area_of(
             "sepa_mandates",
             "SEPA-Lastschriftmandate",
             SepaMandate,
             SepaMandate.objects.filter(account_id__in=accounts).order_by("pk"),
         ),
-        _area(
+        area_of(
             "payouts",
             "Auszahlungen",
             Payout,
             Payout.objects.filter(account_id__in=accounts).order_by("pk"),
         ),
-        _area(
+        area_of(
+            "bank_transactions",
+            "Zahlungseingänge und Rücklastschriften",
+            BankTransaction,
+            BankTransaction.objects.filter(account_id__in=accounts).order_by("pk"),
+        ),
+        area_of(
             "payment_proofs",
             "Zahlbelege",
             PaymentProof,
@@ -291,14 +197,14 @@ def payment_areas(s: Scope) -> list[Area]:
 def disconnection_areas(s: Scope) -> list[Area]:
     cases = DisconnectionCase.objects.filter(account_id__in=s.account_ids).order_by("pk")
     return [
-        _area("disconnection_cases", "Sperrvorgänge", DisconnectionCase, cases),
-        _area(
+        area_of("disconnection_cases", "Sperrvorgänge", DisconnectionCase, cases),
+        area_of(
             "disconnection_events",
             "Schritte der Sperrvorgänge",
             DisconnectionEvent,
             DisconnectionEvent.objects.filter(case__in=cases).order_by("pk"),
         ),
-        _area(
+        area_of(
             "installment_plans",
             "Abwendungsvereinbarungen",
             InstallmentPlan,
@@ -308,8 +214,8 @@ def disconnection_areas(s: Scope) -> list[Area]:
 
 
 def portal_areas(s: Scope) -> list[Area]:
-    account_model = _registry_model("portal", "PortalAccount")
-    event_model = _registry_model("portal", "LoginEvent")
+    account_model = registry_model("portal", "PortalAccount")
+    event_model = registry_model("portal", "LoginEvent")
     if account_model is None or event_model is None:
         return []
     accounts = list(account_model._default_manager.filter(partner=s.partner).select_related("user"))
@@ -320,7 +226,7 @@ def portal_areas(s: Scope) -> list[Area]:
     events = event_model._default_manager.filter(account__in=accounts).order_by("at", "pk")
     return [
         Area("portal_account", "Portalzugang", rows, labels),
-        _area("portal_logins", "Anmeldeverlauf im Portal", event_model, events),
+        area_of("portal_logins", "Anmeldeverlauf im Portal", event_model, events),
     ]
 
 
@@ -339,10 +245,10 @@ def later_app_areas(s: Scope) -> list[Area]:
         ),
     )
     for app_label, name, key, title, lookup in wanted:
-        model = _registry_model(app_label, name)
+        model = registry_model(app_label, name)
         if model is not None:
             objects = model._default_manager.filter(**{lookup: s.partner}).order_by("pk")
-            areas.append(_area(key, title, model, objects))
+            areas.append(area_of(key, title, model, objects))
     return areas
 
 
@@ -376,7 +282,7 @@ def audit_areas(s: Scope) -> list[Area]:
 
 
 def _portal_user_ids(partner: BusinessPartner) -> set[int]:
-    account_model = _registry_model("portal", "PortalAccount")
+    account_model = registry_model("portal", "PortalAccount")
     if account_model is None:
         return set()
     return set(

@@ -19,7 +19,8 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 
 from kc.customers.models import BusinessPartner
 from kc.letters.pdf import BOLD, REGULAR, register_fonts
-from kc.privacy.export import Area, as_document, collect, own_letters
+from kc.privacy.export import as_document, collect, own_letters
+from kc.privacy.export_rows import Area
 
 JSON_NAME = "daten.json"
 PDF_NAME = "auskunft.pdf"

@@ -103,6 +103,14 @@ def _later_apps(p: BusinessPartner) -> int:
     return done
 
 
+def _complaints(p: BusinessPartner) -> int:
+    try:
+        model = apps.get_model("cases", "Complaint")
+    except LookupError:
+        return 0
+    return _delete_each(model._default_manager.filter(case__partner=p))
+
+
 def _bank_data(p: BusinessPartner) -> int:
     accounts = ContractAccount.objects.filter(partner=p)
     done = SepaMandate.objects.filter(account__in=accounts).update(
@@ -137,12 +145,15 @@ def _partner(p: BusinessPartner) -> int:
     return 1
 
 
+# Rows that protect others go first: bookings, funding applications and complaints hold their
+# cases (and complaints their letters).
 STEPS: tuple[tuple[str, Callable[[BusinessPartner], int]], ...] = (
+    ("consultations_and_funding", _later_apps),
+    ("complaints", _complaints),
     ("letters", _letters),
     ("cases", _cases),
     ("billing", _billing),
     ("disconnection", _disconnection),
-    ("consultations_and_funding", _later_apps),
     ("bank_data", _bank_data),
     ("partner", _partner),
 )

@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
@@ -115,6 +116,15 @@ def _mandates(p: BusinessPartner) -> tuple[int, datetime.date | None]:
     return mandates.count(), max(known) if known else None
 
 
+def _funding(p: BusinessPartner) -> tuple[int, datetime.datetime | None]:
+    """Funding applications and their decisions are vouchers of a payment (when present)."""
+    try:
+        model = apps.get_model("funding", "FundingApplication")
+    except LookupError:
+        return 0, None
+    return _latest(model._default_manager.filter(partner=p), "applied_at")  # type: ignore[no-any-return]
+
+
 PROBES: tuple[tuple[str, str, _Probe], ...] = (
     (
         _("Buchungen (Kontoauszug des Vertragskontos)"),
@@ -144,6 +154,7 @@ PROBES: tuple[tuple[str, str, _Probe], ...] = (
         rules.VOUCHER,
         lambda p: _latest(Payout.objects.filter(account__partner=p), "created_at"),
     ),
+    (_("Förderanträge"), rules.VOUCHER, _funding),
     (_("Verträge"), rules.BUSINESS_LETTER, _contracts),
     (
         _("Briefe"),

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from kc.appointments.models import Advisor, AppointmentType, Booking
+from kc.appointments.tests.factories import advisor, appointment_type
 from kc.billing.models import BudgetBillingPlan, BudgetChangeRequest, TariffOffer
 from kc.cases import services as case_services
 from kc.cases.models import Attachment, Call, Case, Message
@@ -14,6 +16,8 @@ from kc.core import audit
 from kc.core.models import User
 from kc.customers.models import BusinessPartner, Consent, ContractAccount
 from kc.disconnection.models import DisconnectionCase, PaymentProof
+from kc.funding.models import ApplicationDocument, FundingApplication, FundingCategory
+from kc.funding.tests.factories import category
 from kc.letters import services as letter_services
 from kc.letters.models import Letter
 from kc.letters.samples import sample_values
@@ -47,6 +51,9 @@ class FullCustomer:
             self.case.number,
             self.letter.number,
             f"Mandat-{p.last_name}",
+            f"Termin-{p.last_name}",
+            f"call-{p.last_name}",
+            f"Antrag-{p.last_name}",
         ]
 
 
@@ -138,7 +145,7 @@ def full_customer(tag: str, iban: str, staff: User) -> FullCustomer:
         sha256="1" * 64,
     )
     Call.objects.create(
-        call_id=f"call-{tag}",
+        call_id=f"call-Nachname{tag}",
         direction="in",
         from_number=f"0211 99{len(tag)}",
         to_number="0800",
@@ -152,9 +159,63 @@ def full_customer(tag: str, iban: str, staff: User) -> FullCustomer:
         actor=None,
         account=account,
     )
+    later_apps(tag, partner, account, contract, case)
     user = portal_login(partner)
     LoginEvent.objects.create(
         account=user.portal_account, outcome="success", ip_address="192.0.2.7"
     )  # type: ignore[attr-defined]
     audit.record(actor=staff, action=audit.Action.READ, obj=partner, partner_id=partner.pk)
     return FullCustomer(partner, account, contract, case, letter, user)
+
+
+def later_apps(
+    tag: str, partner: BusinessPartner, account: ContractAccount, contract: Contract, case: Case
+) -> None:
+    """A consultation booking and a funding application with one document."""
+    found = Advisor.objects.filter(user__username="berater-privacy").first()
+    the_advisor = found or advisor("berater-privacy")
+    kind = AppointmentType.objects.first() or appointment_type()
+    now = timezone.now()
+    start = now + datetime.timedelta(days=10 + Booking.objects.count())
+    Booking.objects.create(
+        number=f"Termin-Nachname{tag}",
+        partner=partner,
+        account=account,
+        advisor=the_advisor,
+        appointment_type=kind,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        blocked_until=start + datetime.timedelta(minutes=75),
+        topic=f"Heizung {tag}",
+        customer_note=f"Frage zur Heizung von {tag}",
+        contact_phone="0211 5550",
+        contact_email=f"termin-{tag}@example.org",
+        case=case,
+        ical_uid=f"uid-{tag}",
+        channel="agent",
+        created_at=now,
+        advisor_notes=f"Notiz zu {tag}",
+    )
+    application = FundingApplication.objects.create(
+        number=f"Antrag-Nachname{tag}",
+        partner=partner,
+        account=account,
+        contract=contract,
+        category=FundingCategory.objects.first() or category(),
+        item=f"Wärmepumpe {tag}",
+        purchase_price=Decimal("3000.00"),
+        commissioned_on=datetime.date(2026, 10, 1),
+        applied_at=now,
+        budget_year=2026,
+        requested_amount=Decimal("300.00"),
+        case=case,
+    )
+    ApplicationDocument.objects.create(
+        application=application,
+        kind="invoice",
+        file=ContentFile(b"jpeg", name=f"rechnung-{tag}.jpg"),
+        filename=f"rechnung-{tag}.jpg",
+        content_type="image/jpeg",
+        size=4,
+        sha256="2" * 64,
+    )

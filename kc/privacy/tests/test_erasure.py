@@ -7,11 +7,15 @@ import io
 import pytest
 from django.core.management import call_command
 
+from kc.appointments.models import Booking
 from kc.cases.models import Attachment, Call
 from kc.core.models import AuditLogEntry, User
 from kc.customers.models import BusinessPartner, Consent, ContractAccount
+from kc.disconnection.models import DisconnectionCase
+from kc.funding.models import FundingApplication
 from kc.payments import ledger
 from kc.payments.models import LedgerDocument, LedgerLine, SepaMandate
+from kc.payments.tests.factories import receivable
 from kc.portal.models import LoginEvent, PortalAccount
 from kc.privacy import erasure, periodic, services
 from kc.privacy.models import PrivacyRequest
@@ -77,6 +81,8 @@ def test_running_contract_and_open_items_block_and_nothing_is_restricted(alpha, 
     assert not Call.objects.filter(partner=partner).exists()
     user = User.objects.get(pk=alpha.portal_user.pk)
     assert not user.is_active and not user.has_usable_password() and user.email == ""
+    booking = Booking.objects.get(partner=partner)
+    assert booking.customer_note == booking.advisor_notes == booking.contact_phone == ""
     # what is needed stays
     assert ContractAccount.objects.get(pk=alpha.account.pk).iban
     assert Attachment.objects.filter(message__case=alpha.case).exists()
@@ -116,6 +122,8 @@ def test_purge_waits_for_the_date_then_removes_the_rest_once(alpha, lead):
     assert SepaMandate.objects.get(account=alpha.account).iban == ""
     assert not partner.letters.exists() and not partner.cases.exists()
     assert LedgerDocument.objects.filter(account=alpha.account).exists()  # append-only books
+    assert not Booking.objects.filter(partner=partner).exists()
+    assert not FundingApplication.objects.filter(partner=partner).exists()
     purge_rows = AuditLogEntry.objects.filter(partner_id=partner.pk, action="delete", actor=None)
     assert purge_rows.count() == 1
     assert periodic.run(datetime.date(2037, 1, 2)).purged == []  # idempotent
@@ -153,3 +161,21 @@ def test_restriction_request_only_restricts(alpha, lead):
     partner = BusinessPartner.objects.get(pk=alpha.partner.pk)
     assert partner.processing_restricted_at and partner.erasure_due is None
     assert PortalAccount.objects.filter(partner=partner).exists()
+
+
+def test_open_items_an_open_disconnection_and_a_dispute_each_block(alpha, lead):
+    settle(alpha)
+    assert erasure.plan_erasure(alpha.partner, TODAY).blockers == []
+    line = receivable(alpha.account, "40.00", due_on=datetime.date(2026, 10, 1))
+    found = erasure.plan_erasure(alpha.partner, TODAY).blockers
+    assert [b.code for b in found] == ["open_items"] and "40,00" in found[0].reason
+    ledger.set_disputed(line, disputed=True, reason="bestritten", actor=None)
+    DisconnectionCase.objects.filter(account=alpha.account).update(status="threatened")
+    codes = {b.code for b in erasure.plan_erasure(alpha.partner, TODAY).blockers}
+    assert codes == {"open_items", "dispute", "open_disconnection"}
+    request = services.erase(request=erasure_request(alpha, lead), actor=lead, today=TODAY)
+    assert "Offene Posten" in request.outcome and "Sperrvorgang" in request.outcome
+    partner = BusinessPartner.objects.get(pk=alpha.partner.pk)
+    assert partner.processing_restricted_at is None and partner.erasure_due is None
+    # the invoices and letters the claim rests on are all still there
+    assert partner.letters.exists() and alpha.account.ledger_documents.exists()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from kc.core.models import User
-from kc.privacy import export
+from kc.privacy import export, export_rows
 from kc.privacy.package import JSON_NAME, PDF_NAME, build_package
 from kc.privacy.tests.factories import full_customer
 
@@ -48,6 +48,9 @@ EVERY_AREA = {
     "installment_plans",
     "portal_account",
     "portal_logins",
+    "consultations",
+    "funding_applications",
+    "funding_documents",
     "audit_log",
 }
 FILLED = EVERY_AREA - {"disconnection_events", "installment_plans", "budget_instalments"}
@@ -86,10 +89,21 @@ def test_export_of_a_contains_all_of_a_and_nothing_of_b(two_customers):
     assert not any(b.letter.number in name for name in names)
 
 
+def test_no_row_of_b_in_any_area_of_a(two_customers):
+    a, b = two_customers
+    now = timezone.now()
+    areas_a = unpack(build_package(a.partner, created_at=now))[0]["areas"]
+    areas_b = unpack(build_package(b.partner, created_at=now))[0]["areas"]
+    for key, rows in areas_a.items():
+        ids_a = {row["id"] for row in rows if "id" in row}
+        ids_b = {row["id"] for row in areas_b[key] if "id" in row}
+        assert not ids_a & ids_b, f"{key}: rows of B in A's export"
+
+
 def test_json_schema_is_versioned_and_values_are_plain_text(two_customers):
     a, _b = two_customers
     document, _text, _names = unpack(build_package(a.partner, created_at=timezone.now()))
-    assert document["schema"] == export.SCHEMA
+    assert document["schema"] == export_rows.SCHEMA
     assert document["schema_version"] == 1
     invoice = document["areas"]["invoices"][0]
     assert isinstance(invoice["gross_total"], str) and "." in invoice["gross_total"]
@@ -102,7 +116,7 @@ def test_json_schema_is_versioned_and_values_are_plain_text(two_customers):
 
 def test_audit_rows_say_what_was_seen_and_by_which_role_without_staff_names(two_customers):
     a, _b = two_customers
-    rows = export.audit_areas(export.scope_of(a.partner))[0].rows
+    rows = export.audit_areas(export_rows.scope_of(a.partner))[0].rows
     assert any(r["who"] == export.AUDIT_ROLE_STAFF and r["action"] == "gelesen" for r in rows)
     assert "lead" not in json.dumps(rows)
 
@@ -117,6 +131,8 @@ def test_readings_of_the_next_tenant_at_the_same_meter_stay_out(two_customers):
     later = MeterReadingFactory(register=register, read_on=datetime.date(2026, 6, 1))
     ids = {
         r["id"]
-        for r in export.rows_of(export.own_readings(export.scope_of(a.partner)), type(later))
+        for r in export_rows.rows_of(
+            export.own_readings(export_rows.scope_of(a.partner)), type(later)
+        )
     }
     assert later.pk not in ids and ids
