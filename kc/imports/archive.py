@@ -19,7 +19,7 @@ from kc.imports.formats import BY_NAME
 
 MAX_MEMBERS = 50
 MAX_TOTAL_BYTES = 500 * MiB  # uncompressed; 100,000 readings are about 6 MB
-MAX_ZIP_BYTES = 100 * MiB  # the upload itself
+MAX_ZIP_BYTES = 20 * MiB  # the upload itself (below KC_MAX_REQUEST_BYTES, 25 MB)
 ZIP_MAGIC = b"PK\x03\x04"
 
 

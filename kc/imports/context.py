@@ -41,12 +41,10 @@ class Context:
 
     def mapped(self, entity: str) -> dict[str, Mapped]:
         if entity not in self.maps:
-            rows = LegacyKey.objects.filter(
-                system=self.system, entity=entity, object_id__isnull=False
-            ).values_list("key", "object_id", "row_hash")
-            self.maps[entity] = {
-                key: Mapped(pk, digest) for key, pk, digest in rows if pk is not None
-            }
+            rows = LegacyKey.objects.filter(system=self.system, entity=entity).values_list(
+                "key", "object_id", "row_hash"
+            )
+            self.maps[entity] = {key: Mapped(pk, digest) for key, pk, digest in rows}
         return self.maps[entity]
 
     def reload(self, entity: str, key: str) -> Mapped | None:
@@ -56,7 +54,7 @@ class Context:
             .values_list("object_id", "row_hash")
             .first()
         )
-        found = Mapped(row[0], row[1]) if row is not None and row[0] is not None else None
+        found = Mapped(row[0], row[1]) if row is not None else None
         if found is not None:
             self.mapped(entity)[key] = found
         return found

@@ -1,9 +1,10 @@
 """Run an import: files in order, each unit of rows in its own savepoint, the whole run in one
 transaction (rolled back in a dry run), idempotent through LegacyKey.
 
-A unit is one row, or for zaehler.csv all rows of one meter. Its legacy key is claimed first
-(the unique constraint makes a parallel run wait and then find it), then the handler creates
-the object through the owning app's services. A known key with the same row hash is
+A unit is one row, or for zaehler.csv all rows of one meter. The handler creates the object
+through the owning app's services, then the unit's legacy key is inserted (the unique
+constraint makes a parallel run wait for the other's commit, fail, undo its row and then find
+the key as "unchanged"). A known key with the same row hash is
 "unchanged"; with another hash the handler updates the object. A unit that fails is rolled
 back to its savepoint and reported; rows referring to it fail with "hängt von ... ab".
 """
@@ -44,7 +45,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-class _Claimed(Exception):  # noqa: N818 (control flow: another run holds the key)
+class _Claimed(Exception):  # noqa: N818 (control flow: another run has mapped the key)
     pass
 
 
@@ -132,6 +133,7 @@ def _units(ctx: Context, parsed: ParsedFile, report: FileReport) -> list[tuple[s
 
 
 def _import_file(ctx: Context, parsed: ParsedFile, report: FileReport) -> None:
+    started = time.monotonic()
     handler = HANDLERS[parsed.fmt.name]
     for key, rows in _units(ctx, parsed, report):
         try:
@@ -141,6 +143,7 @@ def _import_file(ctx: Context, parsed: ParsedFile, report: FileReport) -> None:
             continue
         report.count(outcome, len(rows))
     report.errors.sort(key=lambda failure: failure.line)
+    report.seconds = round(time.monotonic() - started, 2)
 
 
 def _entity(fmt: FileFormat) -> str:
@@ -183,17 +186,20 @@ def _write_unit(
                 )
                 ctx.mapped(entity)[key] = Mapped(known.object_id, digest)
                 return "updated"
-            claim = _claim(ctx, entity, key, digest)
             created = handler.create(ctx, rows)
-            _bind(claim, created.obj)
+            # Last in the savepoint: a parallel run that holds the key makes this insert wait
+            # for its commit and then fail, which undoes what this row created.
+            _map(ctx, entity, key, digest, created.obj)
             for sub_entity, objects in created.sub_objects.items():
                 for sub_key, obj in objects.items():
-                    _bind(_claim(ctx, sub_entity, sub_key, digest), obj)
+                    _map(ctx, sub_entity, sub_key, digest, obj)
     except ValidationError as error:
         raise _row_error(handler, error) from error
     except Refusal as error:
         raise RowError("", str(error)) from error
     except IntegrityError as error:
+        if known is None and ctx.reload(entity, key) is not None:
+            raise _Claimed from error
         raise RowError(
             "",
             _("Die Datenbank lehnt die Zeile ab: %(reason)s")
@@ -207,20 +213,15 @@ def _write_unit(
     return "created"
 
 
-def _claim(ctx: Context, entity: str, key: str, digest: str) -> LegacyKey:
-    try:
-        with transaction.atomic():
-            return LegacyKey.objects.create(
-                system=ctx.system, entity=entity, key=key, row_hash=digest
-            )
-    except IntegrityError as error:
-        raise _Claimed from error
-
-
-def _bind(claim: LegacyKey, obj: models.Model) -> None:
-    claim.content_type = ContentType.objects.get_for_model(obj)
-    claim.object_id = obj.pk
-    claim.save(update_fields=["content_type", "object_id"])
+def _map(ctx: Context, entity: str, key: str, digest: str, obj: models.Model) -> None:
+    LegacyKey.objects.create(
+        system=ctx.system,
+        entity=entity,
+        key=key,
+        row_hash=digest,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+    )
 
 
 def _row_error(handler: Handler, error: ValidationError) -> RowError:

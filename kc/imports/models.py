@@ -10,16 +10,13 @@ class LegacyKey(models.Model):
     """Which object a legacy system's key became, and the hash of the row it came from.
 
     The unique constraint is what makes a re-run (or two runs at once) create nothing twice:
-    a row first claims its key, then creates the object."""
+    a row creates its object and inserts its key in one savepoint (see engine)."""
 
     system = models.CharField(_("Altsystem"), max_length=40)
     entity = models.CharField(_("Art"), max_length=20)
     key = models.CharField(_("Schlüssel im Altsystem"), max_length=60)
-    content_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    # Empty only inside the savepoint of the row that is creating the object.
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
     row_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

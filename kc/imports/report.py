@@ -27,6 +27,7 @@ class FileReport:
     delimiter: str = ""
     ignored_columns: list[str] = field(default_factory=list)
     errors: list[RowFailure] = field(default_factory=list)
+    seconds: float = 0.0
 
     def count(self, outcome: str, rows: int = 1) -> None:
         setattr(self, outcome, getattr(self, outcome) + rows)
