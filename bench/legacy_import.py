@@ -224,9 +224,10 @@ def run_child(args: argparse.Namespace) -> int:
             print(f"-- {label}")
             for item in report.files:
                 rate = item.read / item.seconds if item.seconds else 0
+                counts = f"created {item.created:,}, unchanged {item.unchanged:,}"
                 print(
-                    f"   {item.name:<20} {item.read:>8,} rows {item.seconds:>8.1f} s {rate:>8,.0f} rows/s"
-                    f"  (created {item.created:,}, unchanged {item.unchanged:,}, failed {item.failed:,})"
+                    f"   {item.name:<20} {item.read:>8,} rows {item.seconds:>8.1f} s "
+                    f"{rate:>8,.0f} rows/s  ({counts}, failed {item.failed:,})"
                 )
             total = report.totals()["read"]
             print(
