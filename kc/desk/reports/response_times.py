@@ -21,12 +21,15 @@ from kc.cases.models import Case
 from kc.core.business_calendar import BusinessCalendar
 from kc.core.calendars import calendar_from, default_calendar
 from kc.core.models import CalendarSetting
+from kc.desk.reports.business_clock import BusinessClock
 from kc.desk.reports.period import BERLIN, Period
 from kc.desk.reports.query import in_period
 from kc.desk.reports.sections import Figure, Section
-from kc.desk.reports.stats import hours, mean, percentile, seconds
+from kc.desk.reports.stats import hours, mean, percentile
 from kc.desk.reports.svg import Chart, Kind, Series
 from kc.desk.reports.table import Cell, Column, Table
+
+ONE_DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -46,20 +49,29 @@ def _calendars() -> dict[int | None, BusinessCalendar]:
 
 def durations(period: Period) -> tuple[Durations, Durations]:
     """(first response, resolution) of the cases received in the period; one query."""
-    rows = in_period(Case.objects.all(), "received_at", period).values_list(
-        "received_at", "first_response_at", "resolved_at", "queue__calendar_id"
+    rows = list(
+        in_period(Case.objects.all(), "received_at", period).values_list(
+            "received_at", "first_response_at", "resolved_at", "queue__calendar_id"
+        )
     )
-    calendars = _calendars()
+    days = [timezone.localtime(m, BERLIN).date() for row in rows for m in row[:3] if m]
+    # A day either side: a calendar in another zone may see a moment on a neighbouring day;
+    # a response recorded before the receipt (bad data) only gives a negative duration.
+    first_day = min([*days, period.start]) - ONE_DAY
+    last_day = max([*days, period.end]) + ONE_DAY
+    clocks = {
+        key: BusinessClock(calendar, first_day, last_day) for key, calendar in _calendars().items()
+    }
     first = Durations(defaultdict(list), defaultdict(int))
     resolution = Durations(defaultdict(list), defaultdict(int))
-    for received, responded, resolved, calendar_id in rows.iterator():
-        calendar = calendars.get(calendar_id, calendars[None])
+    for received, responded, resolved, calendar_id in rows:
+        clock = clocks.get(calendar_id, clocks[None])
         bucket = period.bucket_start(timezone.localtime(received, BERLIN).date())
         for target, end in ((first, responded or resolved), (resolution, resolved)):
             if end is None:
                 target.waiting[bucket] += 1
             else:
-                target.done[bucket].append(seconds(calendar.business_time_between(received, end)))
+                target.done[bucket].append(max(0, clock.between(received, end)))
     return first, resolution
 
 
