@@ -49,6 +49,7 @@ def test_agent_sets_presence_and_team_lead_sees_it(
     expect(widget.get_by_role("status")).to_have_text("Gespeichert.")
     expect(widget).to_contain_text("Heute: Homeoffice, verfügbar")
     assert page.url == url_before  # htmx: no reload
+    expect(widget.get_by_role("button", name="Speichern")).to_be_focused()  # not lost to <body>
 
     # --- the team lead, in a second browser ---
     lead_context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")

@@ -64,7 +64,8 @@ def my_presence(request: StaffRequest) -> HttpResponse:
     if outcome is not None:
         message = outcome.message or _("Gespeichert.")
         if request.htmx:
-            context = {**widget_context(request.user), "presence_message": message}
+            # The swap replaces the button that had the focus: htmx focuses the new one.
+            context = {**widget_context(request.user), "presence_message": message, "refocus": True}
             return render(request, "desk/presence_widget_response.html", context)
         if outcome.message:
             messages.info(request, message)
@@ -74,6 +75,7 @@ def my_presence(request: StaffRequest) -> HttpResponse:
     context = widget_context(request.user, form if request.method == "POST" else None)
     if request.htmx and request.method == "POST":
         # htmx does not swap a 400: the widget comes back with its errors as 200.
+        context["refocus"] = True
         return render(request, "desk/presence_widget_response.html", context)
     return form_page(request, "desk/presence_me.html", context)
 

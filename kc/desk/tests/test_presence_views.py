@@ -72,7 +72,9 @@ def test_htmx_post_answers_the_widget_with_its_status_message(agent_pair):
     assert response.status_code == 200 and "<html" not in html
     assert 'id="presence-widget-body"' in html and 'hx-swap-oob="true"' in html
     assert "nicht am Platz" in html
+    assert "autofocus" in html  # the focus comes back to the new button
     assert Presence.objects.get(user=user).state == PresenceState.AWAY
+    assert "autofocus" not in client.get(ME).content.decode()
 
 
 def test_a_refused_change_shows_its_reason(agent_pair, django_capture_on_commit_callbacks):
