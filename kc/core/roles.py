@@ -199,6 +199,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "letters.view_letterhead",
         "letters.add_letterhead",
         "letters.change_letterhead",
+        # Legacy import (kc.imports): upload, dry run, import.
+        "imports.view_importrun",
+        "imports.add_importrun",
     ],
 }
 
