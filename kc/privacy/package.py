@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from kc.customers.models import BusinessPartner
-from kc.letters.pdf import BOLD, REGULAR, register_fonts
+from kc.letters.pdf import BOLD, REGULAR, missing_glyphs, register_fonts
 from kc.privacy.export import as_document, collect, own_letters
 from kc.privacy.export_rows import Area
 
@@ -72,8 +72,15 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nein"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+        return printable(json.dumps(value, ensure_ascii=False))
+    return printable(str(value))
+
+
+def printable(text: str) -> str:
+    """A character the font lacks would vanish silently from the PDF: it shows as '?' (the
+    JSON keeps the original)."""
+    missing = missing_glyphs([text])
+    return "".join("?" if ch in missing else ch for ch in text) if missing else text
 
 
 def _record(row: dict[str, Any], labels: dict[str, str]) -> Table:

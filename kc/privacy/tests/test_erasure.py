@@ -179,3 +179,13 @@ def test_open_items_an_open_disconnection_and_a_dispute_each_block(alpha, lead):
     assert partner.processing_restricted_at is None and partner.erasure_due is None
     # the invoices and letters the claim rests on are all still there
     assert partner.letters.exists() and alpha.account.ledger_documents.exists()
+
+
+def test_the_scheduled_task_runs_the_purge(alpha, lead, settings):
+    from django.utils.module_loading import import_string
+
+    job = settings.KC_PERIODIC_TASKS["privacy_purge"]
+    assert job["every"] == 86_400
+    services.erase(request=erasure_request(alpha, lead), actor=lead, today=TODAY)
+    counts = import_string(job["task"]).call()
+    assert counts == {"restricted": 0, "still_blocked": 1, "purged": 0}

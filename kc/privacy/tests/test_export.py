@@ -11,7 +11,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from kc.core.models import User
-from kc.privacy import export, export_rows
+from kc.privacy import export, export_rows, package
 from kc.privacy.package import JSON_NAME, PDF_NAME, build_package
 from kc.privacy.tests.factories import full_customer
 
@@ -136,3 +136,13 @@ def test_readings_of_the_next_tenant_at_the_same_meter_stay_out(two_customers):
         )
     }
     assert later.pk not in ids and ids
+
+
+def test_characters_the_font_lacks_become_question_marks_in_the_pdf_only(two_customers):
+    a, _b = two_customers
+    a.partner.first_name = "Anna 🙂"
+    a.partner.save()
+    document, pdf_text, _names = unpack(build_package(a.partner, created_at=timezone.now()))
+    assert document["areas"]["partner"][0]["first_name"] == "Anna 🙂"
+    assert "Anna ?" in pdf_text
+    assert package.printable("Müßig Ωμέγα Жуков") == "Müßig Ωμέγα Жуков"

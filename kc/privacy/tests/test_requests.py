@@ -2,9 +2,11 @@
 one open request of a kind per customer; unknown customers are refused."""
 
 import datetime
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from kc.cases.models import Case, CaseType
@@ -109,3 +111,34 @@ def test_completing_an_access_request_needs_the_export_and_resolves_the_case(lea
     assert request.state == "completed" and request.completed_at is not None
     assert request.completed_at <= timezone.now()
     assert Case.objects.get(pk=request.case.pk).status == Case.Status.RESOLVED  # type: ignore[union-attr]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_colleagues_registering_the_same_request_at_once_get_one(lead: User):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    partner = customer()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def register() -> None:
+        barrier.wait()
+        try:
+            services.register_request(
+                partner=partner, kind=Kind.ACCESS, channel="phone", actor=lead
+            )
+            outcomes.append("created")
+        except Refusal:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["created", "refused"]
+    assert PrivacyRequest.objects.filter(partner=partner).count() == 1
+    assert Case.objects.filter(partner=partner).count() == 1  # the refused case rolled back
