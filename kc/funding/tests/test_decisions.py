@@ -10,7 +10,7 @@ from django.utils import timezone
 from kc.cases.models import Message
 from kc.core.models import User
 from kc.core.validation import Refusal
-from kc.funding import decisions, payouts, selectors
+from kc.funding import decisions, eligibility, payouts, selectors
 from kc.funding.models import FundingApplication, FundingCategory, ProgramBudget, ReviewCheck
 from kc.funding.tests.factories import all_checks_done, apply, category, supplied_contract
 from kc.letters.models import Letter
@@ -219,3 +219,30 @@ def test_the_periodic_jobs_are_scheduled() -> None:
     jobs = settings.KC_PERIODIC_TASKS
     for name in ("funding_clawbacks", "funding_documents"):
         assert import_string(str(jobs[name]["task"])) is not None
+
+
+def test_the_deadline_counts_berlin_calendar_days_of_the_receipt(clerk: User) -> None:
+    """Received at 23:30 UTC on the last day is 00:30 the next day in Berlin: too late."""
+    application = apply(supplied_contract(), category(window_weeks=2))
+    last_day = datetime.date(2026, 3, 10)
+    FundingApplication.objects.filter(pk=application.pk).update(
+        commissioned_on=last_day - datetime.timedelta(weeks=2),
+        applied_at=datetime.datetime(2026, 3, 10, 22, 30, tzinfo=datetime.UTC),  # 23:30 CET
+    )
+    application.refresh_from_db()
+    request = decisions.decision_request(application)
+    assert eligibility.within_window(request) is None
+    FundingApplication.objects.filter(pk=application.pk).update(
+        applied_at=datetime.datetime(2026, 3, 10, 23, 30, tzinfo=datetime.UTC)  # 00:30 CET
+    )
+    application.refresh_from_db()
+    reason = eligibility.within_window(decisions.decision_request(application))
+    assert reason is not None and "bis zum 10.03.2026" in reason.message
+
+
+def test_approval_waits_for_clean_documents(clerk: User) -> None:
+    application = apply(supplied_contract(), category())
+    all_checks_done(application, clerk)
+    application.documents.filter(kind="commissioning").update(scan="pending")
+    with pytest.raises(Refusal, match="geprüfter Nachweis: Nachweis der Inbetriebnahme"):
+        decisions.approve(application, actor=clerk)
