@@ -5,7 +5,9 @@ import datetime
 import io
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import make_staff
@@ -142,3 +144,19 @@ def test_unknown_table_is_404(lead_client: Client) -> None:
 
 def test_post_is_refused(lead_client: Client) -> None:
     assert lead_client.post(reverse("desk:reports")).status_code == 405
+
+
+def test_page_queries_do_not_grow_with_the_data(lead_client: Client) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert lead_client.get(reverse("desk:reports"), NOV).status_code == 200
+        return len(ctx.captured_queries)
+
+    lead_client.get(reverse("desk:home"))  # the first request of a session saves it
+    few = count()
+    for day in range(1, 29):
+        for channel in ("email", "phone", "portal"):
+            CaseFactory(
+                received_at=datetime.datetime(2026, 11, day, 10, tzinfo=BERLIN), channel=channel
+            )
+    assert count() == few
