@@ -144,3 +144,21 @@ def test_pages_need_the_permissions() -> None:
     window = client_for(roles.CUSTOMER_CENTER, "vorort")
     assert window.get(reverse("appointments:calendar")).status_code == 403
     assert window.get(reverse("appointments:book")).status_code == 403
+
+
+def test_the_admin_sets_up_advisors_hours_absences_and_types() -> None:
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from kc.core.models import User
+
+    boss = User.objects.create_superuser("chefin", "chefin@example.org", "x")
+    TOTP.activate(boss, "JBSWY3DPEHPK3PXP")  # staff pass MFA
+    client = Client()
+    client.force_login(boss)
+    erika = advisor()
+    appointment_type()
+    for name in ("advisor", "weeklyavailability", "absence", "appointmenttype", "booking"):
+        assert client.get(reverse(f"admin:appointments_{name}_changelist")).status_code == 200
+    page = client.get(reverse("admin:appointments_advisor_change", args=[erika.pk]))
+    assert page.status_code == 200 and "Beratungszeiten" in page.content.decode()
+    assert client.get(reverse("admin:appointments_appointmenttype_add")).status_code == 200
