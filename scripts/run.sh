@@ -54,6 +54,9 @@ fi
 if has_command seed_demo_appointments; then
     "$py" manage.py seed_demo_appointments
 fi
+if has_command seed_demo_privacy; then
+    "$py" manage.py seed_demo_privacy
+fi
 
 # The print room's printer: a private CUPS with the cups-pdf printer when CUPS is installed
 # and we are root (printed batches land in var/cups/out); KC_PRINTER_URI set or KC_RUN_CUPS=0

@@ -2,6 +2,7 @@
 one open request of a kind per customer; unknown customers are refused."""
 
 import datetime
+import io
 import threading
 
 import pytest
@@ -9,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from conftest import make_staff
 from kc.cases.models import Case, CaseType
+from kc.core import roles
 from kc.core.models import AuditLogEntry, User
 from kc.core.validation import Refusal
 from kc.portal.tests.factories import customer
@@ -142,3 +145,17 @@ def test_two_colleagues_registering_the_same_request_at_once_get_one(lead: User)
     assert sorted(outcomes) == ["created", "refused"]
     assert PrivacyRequest.objects.filter(partner=partner).count() == 1
     assert Case.objects.filter(partner=partner).count() == 1  # the refused case rolled back
+
+
+def test_demo_requests_are_seeded_once(lead: User):
+    from django.core.management import call_command
+
+    make_staff("teamlead", roles.TEAM_LEAD)
+    for _ in range(3):
+        customer()
+    call_command("seed_demo_privacy", stdout=io.StringIO())
+    assert PrivacyRequest.objects.count() == 3
+    assert PrivacyRequest.objects.exclude(extended_due_on=None).count() == 1
+    assert PrivacyRequest.objects.exclude(identity_checked_at=None).count() == 2
+    call_command("seed_demo_privacy", stdout=io.StringIO())
+    assert PrivacyRequest.objects.count() == 3
