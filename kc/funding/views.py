@@ -4,6 +4,7 @@ of kc.funding and render; a refusal shows on the page as the service worded it."
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -188,7 +189,7 @@ def approve(request: StaffRequest, application_id: int) -> HttpResponse:
                 request,
                 result,
                 _("Antrag bewilligt: %(amount)s; der Bewilligungsbrief ist erstellt.")
-                % {"amount": format_eur(result.approved_amount or 0)},  # type: ignore[arg-type]
+                % {"amount": format_eur(result.approved_amount or Decimal(0))},
             )
     return _detail_page(request, application_id, failed={"approve": form})
 

@@ -56,6 +56,7 @@ def test_approval_writes_the_letter_and_notes_it_on_the_case(clerk: User) -> Non
     assert application.approved_amount == D("300.00")
     letter = Letter.objects.get(kind="funding_approval", partner=application.partner)
     assert letter.values["betrag"] == "300,00 €"
+    assert letter.status == Letter.Status.READY, letter.hold_reason
     assert letter.case_number == application.case.number  # type: ignore[union-attr]
     assert any(letter.number in text for text in notes(application))
     with pytest.raises(Refusal, match="bereits entschieden"):
@@ -94,6 +95,7 @@ def test_rejection_needs_a_reason_and_sends_the_letter(clerk: User) -> None:
     assert application.status == Status.REJECTED and application.approved_amount is None
     letter = Letter.objects.get(kind="funding_rejection")
     assert letter.values["begruendung"] == "Gerät nicht förderfähig."
+    assert letter.status == Letter.Status.READY, letter.hold_reason
 
 
 def test_consumption_counts_reserved_paid_and_clawed_back(clerk: User) -> None:
@@ -184,6 +186,7 @@ def test_clawback_pro_rata_when_the_contract_ends_early(clerk: User) -> None:
     assert ledger.balance(application.account) == D("0.00")  # grant minus claim
     letter = Letter.objects.get(kind="funding_clawback")
     assert letter.values["betrag"] == "300,00 €"
+    assert letter.status == Letter.Status.READY, letter.hold_reason
     assert any("zurückgefordert" in text for text in notes(application))
 
 
