@@ -4,7 +4,9 @@ poll, and the shift plan; who may see and change what."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -220,3 +222,28 @@ def test_week_shows_hotline_gaps(lead):
     assert "07.12.–13.12.2026" in html
     assert "18–20" in html  # Monday evening uncovered
     assert "8–20" in html  # Tuesday nobody planned
+
+
+def test_overview_and_week_cost_the_same_queries_for_3_or_30_people(lead):
+    def staff_with_plans(count: int) -> None:
+        for n in range(count):
+            user = make_staff(f"p{count}-{n}", roles.AGENT)
+            set_location(user, Location.CALL_CENTER)
+            save_shift(
+                user=user,
+                day=timezone.localdate(),
+                start=datetime.time(8),
+                end=datetime.time(12),
+                location=Location.CALL_CENTER,
+            )
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert lead.get(url, headers=POLL if url == ROWS else {}).status_code == 200
+        return len(captured)
+
+    staff_with_plans(3)
+    lead.get(OVERVIEW)  # the session's first touch writes it; later requests do not
+    small = (queries(ROWS), queries(WEEK))
+    staff_with_plans(27)
+    assert (queries(ROWS), queries(WEEK)) == small
