@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kc.cases.complaint_report import MonthReport, month_report, next_month
-from kc.desk.reports.period import MONTHS_DE, Period
+from kc.desk.reports.period import Period, month_label
 from kc.desk.reports.sections import Figure, Section
 from kc.desk.reports.svg import Chart, Kind, Series
 from kc.desk.reports.table import Cell, Column, Table
@@ -38,10 +38,6 @@ def in_time_share(report: MonthReport) -> Decimal | None:
     return (Decimal(100 * report.answered_in_time) / decided).quantize(
         Decimal("0.1"), ROUND_HALF_UP
     )
-
-
-def _label(first: datetime.date) -> str:
-    return f"{MONTHS_DE[first.month - 1]} {first.year}"
 
 
 def _row(label: str, report: MonthReport) -> tuple[Cell, ...]:
@@ -69,7 +65,7 @@ def complaints(period: Period, today: datetime.date | None = None) -> Section:
         open_overdue=sum(r.open_overdue for r in reports),
         open_in_time=sum(r.open_in_time for r in reports),
     )
-    labels = [_label(r.month) for r in reports]
+    labels = [month_label(r.month) for r in reports]
     table = Table(
         slug="beschwerden",
         caption=_("Beschwerden nach Eingangsmonat: fristgerecht beantwortet"),

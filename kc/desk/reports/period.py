@@ -14,12 +14,13 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+
 BERLIN = ZoneInfo("Europe/Berlin")
 MAX_DAYS = 731  # two years, a leap day included
 DAY_LIMIT = 31
 WEEK_LIMIT = 183
-
-MONTHS_DE = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez")
 
 
 class Grain(StrEnum):
@@ -88,8 +89,13 @@ class Period:
             return f"{first:%d.%m.}"
         if grain is Grain.WEEK:
             year, week, _weekday = first.isocalendar()
-            return f"KW {week:02d}/{year % 100:02d}"
-        return f"{MONTHS_DE[first.month - 1]} {first.year}"
+            return _("KW {week:02d}/{year:02d}").format(week=week, year=year % 100)
+        return month_label(first)
+
+
+def month_label(first: datetime.date) -> str:
+    """ "Nov 2026" in the active language."""
+    return dateformat.format(first, "M Y")
 
 
 def this_month(today: datetime.date) -> Period:

@@ -6,10 +6,19 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from kc.desk.reports.csv_export import BOM, csv_cell, defuse, table_csv
 from kc.desk.reports.forms import period_form
-from kc.desk.reports.period import BERLIN, Grain, Period, fold, last_7_days, last_month
+from kc.desk.reports.period import (
+    BERLIN,
+    Grain,
+    Period,
+    fold,
+    last_7_days,
+    last_month,
+    month_label,
+)
 from kc.desk.reports.stats import hours, mean, percentile
 from kc.desk.reports.table import Column, Table, display
 
@@ -139,3 +148,10 @@ def test_csv_for_german_excel() -> None:
 def test_table_rows_must_fit() -> None:
     with pytest.raises(ValueError, match="does not fit"):
         Table(slug="t", caption="c", columns=(Column("a"),), rows=[(1, 2)])
+
+
+def test_month_labels_follow_the_language() -> None:
+    march = datetime.date(2026, 3, 1)
+    assert month_label(march) == "Mär 2026"
+    with translation.override("en"):
+        assert month_label(march) == "Mar 2026"
