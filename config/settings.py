@@ -297,8 +297,8 @@ KC_DASHBOARD_CALL_RED_SECONDS = env_int("KC_DASHBOARD_CALL_RED_SECONDS", 60)
 KC_DASHBOARD_PRINT_AMBER_HOURS = env_int("KC_DASHBOARD_PRINT_AMBER_HOURS", 24)
 KC_DASHBOARD_PRINT_RED_HOURS = env_int("KC_DASHBOARD_PRINT_RED_HOURS", 48)
 KC_DASHBOARD_RECONNECTION_AMBER_MINUTES = env_int("KC_DASHBOARD_RECONNECTION_AMBER_MINUTES", 60)
-# Complaints count as near their § 111a deadline this many open days before it.
-KC_DASHBOARD_COMPLAINT_DAYS = env_int("KC_DASHBOARD_COMPLAINT_DAYS", 5)
+# Complaints count as near their § 111a deadline from KC_COMPLAINT_ESCALATION_DAYS open days
+# before it, the same window that escalates them.
 
 # --- Billing -------------------------------------------------------------------
 KC_BUDGET_INSTALMENTS = env_int("KC_BUDGET_INSTALMENTS", 11)  # 11 or 12 per year

@@ -338,7 +338,7 @@ class ComplaintSummary:
 def complaint_summary(now: datetime.datetime) -> ComplaintSummary:
     """Unanswered complaints near or past their answer day: two queries (the calendar)."""
     today = timezone.localdate(now)
-    horizon = open_days_ahead(today, settings.KC_DASHBOARD_COMPLAINT_DAYS)
+    horizon = open_days_ahead(today, settings.KC_COMPLAINT_ESCALATION_DAYS)
     row = Complaint.objects.filter(answered_at__isnull=True, answer_due__lte=horizon).aggregate(
         overdue=Count("pk", filter=Q(answer_due__lt=today)),
         due_soon=Count("pk", filter=Q(answer_due__gte=today)),

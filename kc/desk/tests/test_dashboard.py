@@ -319,7 +319,7 @@ def complaint(answer_due: datetime.date, *, answered: bool = False) -> Complaint
 
 
 def test_complaints_near_the_answer_day_count_open_days_and_overdue(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.KC_DASHBOARD_COMPLAINT_DAYS = 5
+    settings.KC_COMPLAINT_ESCALATION_DAYS = 5
     friday = timezone.localdate(NOW)
     assert friday == datetime.date(2026, 11, 27)
     # Saturday, Monday, Tuesday, Wednesday, Thursday: the Sunday is no open day.
