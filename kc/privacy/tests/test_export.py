@@ -85,6 +85,7 @@ def test_export_of_a_contains_all_of_a_and_nothing_of_b(two_customers):
         assert marker not in raw, f"B's {marker} in A's JSON"
         assert marker not in pdf_text.replace("\n", ""), f"B's {marker} in A's PDF"
     assert a.partner.last_name in pdf_text
+    assert "Protokoll: wer hat was gesehen" in pdf_text and "gelesen" in pdf_text
     assert f"briefe/{a.letter.number}.pdf" in names
     assert not any(b.letter.number in name for name in names)
 
