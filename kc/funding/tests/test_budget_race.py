@@ -66,3 +66,36 @@ def test_eight_concurrent_approvals_never_spend_more_than_the_budget() -> None:
     use = selectors.consumption(cat.program, applications[0].budget_year)
     assert use.reserved == D("1000.00") and use.left == D("0.00")
     assert FundingApplication.objects.filter(status="approved").count() == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_application_sent_from_four_tabs_at_once_is_stored_once() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are what this proves; SQLite serialises writers anyway")
+    ensure_base_ranges()
+    cat = category()
+    contract = supplied_contract()
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(4)
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            apply(contract, cat)
+            outcome = "stored"
+        except Refusal as refusal:
+            outcome = "repeat" if "schon einen Antrag" in str(refusal) else f"other: {refusal}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["repeat"] * 3 + ["stored"], outcomes
+    assert FundingApplication.objects.filter(partner=contract.account.partner).count() == 1
