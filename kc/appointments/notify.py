@@ -13,6 +13,8 @@ from kc.appointments.models import Booking, Mode
 from kc.cases import services as case_services
 from kc.cases.models import Message
 from kc.core.models import User
+from kc.letters import services as letter_services
+from kc.letters.models import Letter
 
 CONFIRMATION = "confirmation"
 UPDATE = "update"
@@ -110,19 +112,22 @@ def mail_text(booking: Booking, kind: str) -> str:
 
 
 def send(booking: Booking, kind: str, *, actor: User | None) -> Message:
-    """Queue the mail (or note why none went out) on the booking's case."""
+    """Queue the mail on the booking's case; without an e-mail address a confirmation (or the
+    new time) goes as a letter and the case says so, other news is for a phone call."""
     day = date_format(timezone.localtime(booking.starts_at), "j. F Y, H:i")
     if not booking.contact_email:
-        return case_services.add_message(
-            booking.case,
-            Message.Kind.NOTE,
-            actor,
-            body_text=_(
-                "Keine E-Mail-Adresse: %(what)s zu Termin %(number)s bitte telefonisch oder "
-                "per Brief mitteilen."
-            )
-            % {"what": str(SUBJECTS[kind]) % {"day": day}, "number": booking.number},
-        )
+        what = str(SUBJECTS[kind]) % {"day": day}
+        if kind in (CONFIRMATION, UPDATE):
+            letter = _letter(booking, actor)
+            text = _("%(what)s: Bestätigung per Brief %(letter)s (keine E-Mail-Adresse).") % {
+                "what": what,
+                "letter": letter.number,
+            }
+        else:
+            text = _(
+                "Keine E-Mail-Adresse: %(what)s zu Termin %(number)s bitte telefonisch mitteilen."
+            ) % {"what": what, "number": booking.number}
+        return case_services.add_message(booking.case, Message.Kind.NOTE, actor, body_text=text)
     content_type = ical.CONTENT_TYPE_CANCEL if kind == CANCELLATION else ical.CONTENT_TYPE_REQUEST
     ics = ical.build(invitation(booking), stamp=timezone.now())
     return case_services.queue_email_to(
@@ -132,4 +137,29 @@ def send(booking: Booking, kind: str, *, actor: User | None) -> Message:
         text=mail_text(booking, kind),
         actor=actor,
         generated_files=[(ical.FILENAME, ics, f"{content_type}; charset=utf-8")],
+    )
+
+
+def _letter(booking: Booking, actor: User | None) -> Letter:
+    """The appointment confirmation letter (kc.letters: delivered by the customer's preferred
+    way, by post for a customer without e-mail)."""
+    start = timezone.localtime(booking.starts_at)
+    return letter_services.create_letter(
+        kind="appointment_confirmation",
+        partner=booking.partner,
+        values={
+            "termin": f"{start:%d.%m.%Y, %H:%M} Uhr",
+            "terminart": booking.appointment_type.name,
+            "berater": booking.advisor.name,
+            "ort": where(booking),
+            "absage_hinweis": _(
+                "Verlegen oder absagen können Sie den Termin %(number)s im Kundenportal oder "
+                "telefonisch unter %(hotline)s."
+            )
+            % {"number": booking.number, "hotline": settings.KC_HOTLINE},
+        },
+        # A customer booking in the portal is not the letter's contact person.
+        actor=None if actor is None or actor.is_customer else actor,
+        account=booking.account,
+        case_number=booking.case.number,
     )

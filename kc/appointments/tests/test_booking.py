@@ -19,6 +19,7 @@ from kc.core.models import AuditLogEntry, User
 from kc.core.validation import Refusal
 from kc.customers.models import BusinessPartner
 from kc.customers.tests.factories import BusinessPartnerFactory
+from kc.letters.models import Letter
 
 pytestmark = pytest.mark.django_db
 
@@ -233,7 +234,15 @@ def test_a_no_show_without_follow_up_resolves_the_case(agent: User) -> None:
     assert booking.case.status == Case.Status.RESOLVED
 
 
-def test_a_customer_without_email_gets_a_note_instead_of_a_mail() -> None:
+def test_a_customer_without_email_gets_a_letter_and_the_case_says_so(agent: User) -> None:
     booking = book(BusinessPartnerFactory(email=""))
     assert mails(booking) == []
-    assert booking.case.messages.filter(body_text__contains="Keine E-Mail-Adresse").exists()
+    (letter,) = Letter.objects.filter(partner=booking.partner)
+    assert letter.kind == "appointment_confirmation"
+    assert letter.case_number == booking.case.number
+    assert letter.values["termin"] == "08.03.2027, 10:00 Uhr"
+    assert booking.number in str(letter.values["absage_hinweis"])
+    assert booking.case.messages.filter(body_text__contains=letter.number).exists()
+    service.cancel(booking=booking, reason="krank", actor=agent, now=NOW)
+    assert Letter.objects.filter(partner=booking.partner).count() == 1
+    assert booking.case.messages.filter(body_text__contains="bitte telefonisch").exists()
