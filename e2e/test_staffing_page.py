@@ -45,9 +45,9 @@ def test_team_lead_sees_the_gaps(page: Page, base_url: str) -> None:
     log_in(page, base_url, "lead", check_a11y=False)
     page.get_by_role("link", name="Hotline-Bedarf").click()
     expect(page.get_by_role("heading", name="Hotline-Bedarf", level=1)).to_be_visible()
-    day = page.locator("section.report").first
-    expect(day.get_by_role("row", name="10–11 Uhr")).to_contain_text("es fehlen")
-    expect(day.get_by_role("img")).to_be_visible()
+    first_day = page.locator("section.report").first
+    expect(first_day.get_by_role("row", name="10–11 Uhr")).to_contain_text("es fehlen")
+    expect(first_day.get_by_role("img")).to_be_visible()
     assert_accessible(page)
 
     page.set_viewport_size({"width": 390, "height": 844})
