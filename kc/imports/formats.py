@@ -46,7 +46,7 @@ ACCOUNTS = FileFormat(
     entity="account",
     key="konto",
     required=("konto", "kunde", "zahlweise", "iban", "kontoinhaber"),
-    optional=("bic",),
+    optional=("bic", "mandatsreferenz", "mandat_datum", "mandat_zuletzt_genutzt"),
 )
 CONTRACTS = FileFormat(
     name="vertraege.csv",

@@ -14,7 +14,7 @@ from kc.imports import formats
 from kc.imports.context import Context, Created
 from kc.imports.csvfile import Row
 from kc.imports.values import RowError, choice, optional_date, parse_date, parse_flag, required
-from kc.payments import identifiers
+from kc.payments import identifiers, mandates
 from kc.supply import services as supply
 from kc.supply.models import Contract, Division, MarketLocation, Tariff
 
@@ -130,6 +130,8 @@ class AccountHandler:
         "iban": "iban",
         "bic": "bic",
         "account_holder": "kontoinhaber",
+        "reference": "mandatsreferenz",
+        "signed_on": "mandat_datum",
     }
 
     def _data(self, values: dict[str, str]) -> dict[str, str]:
@@ -152,9 +154,9 @@ class AccountHandler:
         partner_id = ctx.resolve(values, "kunde", formats.CUSTOMERS.entity)
         data = self._data(values)
         partner = BusinessPartner.objects.get(pk=partner_id)
-        return Created(
-            customers.create_contract_account(partner=partner, data=data, actor=ctx.actor)
-        )
+        account = customers.create_contract_account(partner=partner, data=data, actor=ctx.actor)
+        self._take_over_mandate(ctx, values, account)
+        return Created(account)
 
     def update(self, ctx: Context, rows: list[Row], object_id: int) -> None:
         values = rows[0].values
@@ -163,7 +165,45 @@ class AccountHandler:
             raise RowError(
                 "kunde", _("Ein Vertragskonto kann nicht zu einem anderen Kunden wechseln.")
             )
-        customers.update_contract_account(account=account, data=self._data(values), actor=ctx.actor)
+        data = self._data(values)
+        active = mandates.active_mandate(account)
+        if active is None:
+            account = customers.update_contract_account(account=account, data=data, actor=ctx.actor)
+            self._take_over_mandate(ctx, values, account)
+            return
+        if (values["mandatsreferenz"], data["iban"]) != (active.reference, active.iban):
+            raise RowError(
+                "mandatsreferenz",
+                _(
+                    "Das Konto hat ein aktives Lastschriftmandat: Bankverbindung und Mandat "
+                    "bitte im Kundencenter ändern (Mandatsänderung)."
+                ),
+            )
+
+    def _take_over_mandate(
+        self, ctx: Context, values: dict[str, str], account: ContractAccount
+    ) -> None:
+        """The legacy SEPA mandate continues with its reference (no new mandate, no letter)."""
+        if not values["mandatsreferenz"]:
+            return
+        if account.payment_method != ContractAccount.PaymentMethod.DIRECT_DEBIT:
+            raise RowError(
+                "mandatsreferenz", _("Ein Mandat gibt es nur bei der Zahlweise Lastschrift.")
+            )
+        try:
+            reference = identifiers.validate_mandate_reference(values["mandatsreferenz"])
+        except ValidationError as error:
+            raise RowError("mandatsreferenz", " ".join(error.messages)) from error
+        mandates.take_over_mandate(
+            account=account,
+            reference=reference,
+            iban=account.iban,
+            bic=account.bic,
+            account_holder=values["kontoinhaber"],
+            signed_on=parse_date(values, "mandat_datum"),
+            last_used_on=optional_date(values, "mandat_zuletzt_genutzt"),
+            actor=ctx.actor,
+        )
 
 
 class ContractHandler:

@@ -88,11 +88,11 @@ def execute_run(run_id: int) -> str:
             ignored_files=export.ignored,
         ).to_dict()
     except (archive.ArchiveRefused, OSError) as error:
-        log.warning("import run %s failed: %s", run_id, error)
-        ImportRun.objects.filter(pk=run.pk).update(
-            state=State.FAILED, problem=str(error), finished_at=timezone.now()
-        )
-        return State.FAILED
+        return _failed(run, str(error))
+    except Exception as error:  # a bug must not leave the run "running" for ever
+        log.exception("import run %s crashed", run_id)
+        # The run's transaction was rolled back: nothing of it was stored.
+        return _failed(run, _("Abgebrochen, nichts übernommen: %(error)s") % {"error": error})
     if dry_run:
         state = State.CHECKED if not report["problem"] else State.FAILED
         fields = {"dry_run_report": report}
@@ -103,3 +103,11 @@ def execute_run(run_id: int) -> str:
         state=state, problem=report["problem"], finished_at=timezone.now(), **fields
     )
     return state
+
+
+def _failed(run: ImportRun, problem: str) -> str:
+    log.warning("import run %s failed: %s", run.pk, problem)
+    ImportRun.objects.filter(pk=run.pk).update(
+        state=State.FAILED, problem=problem, finished_at=timezone.now()
+    )
+    return State.FAILED

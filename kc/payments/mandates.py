@@ -107,6 +107,59 @@ def grant(
 
 
 @transaction.atomic
+def take_over_mandate(
+    *,
+    account: ContractAccount,
+    reference: str,
+    iban: str,
+    account_holder: str,
+    signed_on: datetime.date,
+    actor: User | None,
+    last_used_on: datetime.date | None = None,
+    bic: str = "",
+) -> SepaMandate:
+    """A mandate the customer gave the utility before (legacy system): active with its own
+    reference and dates, no confirmation letter (the debtor knows it). Same creditor assumed."""
+    iban, derived_bic = identifiers.validate_iban(iban)
+    reference = identifiers.validate_mandate_reference(reference)
+    holder = account_holder.strip()
+    if not holder:
+        raise ValidationError({"account_holder": _("Bitte den Kontoinhaber angeben.")})
+    if signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": _("Das Unterschriftsdatum liegt in der Zukunft.")})
+    creditor = current_creditor()
+    account = ContractAccount.objects.select_for_update().get(pk=account.pk)
+    if active_mandate(account) is not None:
+        raise ValidationError(_("Für dieses Vertragskonto besteht bereits ein Lastschriftmandat."))
+    if SepaMandate.objects.filter(creditor=creditor, reference__iexact=reference).exists():
+        raise ValidationError(
+            {"reference": _("Die Mandatsreferenz %(ref)s ist schon vergeben.") % {"ref": reference}}
+        )
+    mandate = SepaMandate.objects.create(
+        account=account,
+        creditor=creditor,
+        reference=reference,
+        scheme=SepaMandate.Scheme.CORE,
+        iban=iban,
+        bic=(bic or derived_bic).strip().upper(),
+        account_holder=holder[:70],
+        signed_on=signed_on,
+        last_used_on=last_used_on,
+        origin=SepaMandate.Origin.PAPER,
+        created_by=actor,
+    )
+    _mirror_on_account(account, mandate)
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE,
+        obj=mandate,
+        partner_id=account.partner_id,
+        changes=audit.diff({}, audit.snapshot(mandate, AUDITED)),
+    )
+    return mandate
+
+
+@transaction.atomic
 def change_bank_account(
     mandate: SepaMandate,
     *,

@@ -5,12 +5,17 @@ from pathlib import Path
 import pytest
 
 from kc.imports import archive
+from kc.payments.models import Creditor
+from kc.payments.tests.factories import creditor
 from kc.supply.models import Division, Tariff
 
 SAMPLE = Path(__file__).parent / "data" / "export"
 
 
 def make_tariffs() -> None:
+    """The tariffs the sample refers to, and the utility as SEPA creditor (for mandates)."""
+    if not Creditor.objects.exists():
+        creditor()
     for code, division in (
         ("strom-basis", Division.POWER),
         ("gas-komfort", Division.GAS),

@@ -81,6 +81,12 @@ def accounts() -> list[dict[str, str]]:
                 "kontoinhaber": f"{FIRST[n % len(FIRST)]} {LAST[n % len(LAST)]}" if debit else "",
             }
         )
+    for index in (0, 1):  # SEPA mandates from the legacy system continue
+        rows[index] |= {
+            "mandatsreferenz": f"ALT-M-{1001 + index}",
+            "mandat_datum": "15.03.2019",
+            "mandat_zuletzt_genutzt": "02.11.2026",
+        }
     rows[9]["iban"] = "DE89370400440532013001"  # VK1010: wrong check digits
     rows[10]["zahlweise"] = "Lastschrift"  # VK1011: direct debit without IBAN
     rows[10]["iban"] = ""

@@ -10,8 +10,9 @@ from kc.customers.models import BusinessPartner, ContractAccount
 from kc.imports import engine
 from kc.imports.models import LegacyKey
 from kc.imports.report import FileReport, Report
+from kc.letters.models import Letter
 from kc.payments import ledger
-from kc.payments.models import LedgerDocument
+from kc.payments.models import LedgerDocument, SepaMandate
 from kc.supply.models import Contract, GasConversionFactor, Meter, MeterReading
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +187,38 @@ def test_rows_of_a_later_file_may_refer_to_an_earlier_run(
     report = run({"vertragskonten.csv": sample_files["vertragskonten.csv"]})
     assert by_name(report)["vertragskonten.csv"].created == 24
     assert "Den Schlüssel „K1005“ gibt es weder" in errors(report, "vertragskonten.csv")[6][1]
+
+
+def test_legacy_sepa_mandates_continue_with_their_reference(
+    tariffs: None, sample_files: dict[str, bytes]
+) -> None:
+    run(sample_files)
+    mandate = SepaMandate.objects.get(reference="ALT-M-1001")
+    assert mandate.status == SepaMandate.Status.ACTIVE
+    assert mandate.account_id == mapped("account", "VK1001")
+    assert str(mandate.signed_on) == "2019-03-15" and str(mandate.last_used_on) == "2026-11-02"
+    assert mandate.iban == "DE02120300000000202051"
+    assert not Letter.objects.filter(kind="sepa_mandate").exists()  # the debtor knows it
+    header = "konto;kunde;zahlweise;iban;kontoinhaber;mandatsreferenz;mandat_datum\n"
+    more = (
+        header
+        + "VK2001;K1004;Lastschrift;DE89370400440532013000;Peter Weiß;MANDAT-Ü-1;01.02.2020\n"
+        "VK2002;K1006;Überweisung;;;ALT-M-9;01.02.2020\n"
+        "VK2003;K1007;Lastschrift;DE89370400440532013000;Klaus Becker;alt-m-1001;01.02.2020\n"
+        "VK2004;K1009;Lastschrift;DE89370400440532013000;Heike Kaya;ALT-M-2004;\n"
+    )
+    report = run({"vertragskonten.csv": more.encode()})
+    found = errors(report, "vertragskonten.csv")
+    assert found[2][0] == "mandatsreferenz" and "nicht erlaubte Zeichen: Ü" in found[2][1]
+    assert found[3] == ("mandatsreferenz", "Ein Mandat gibt es nur bei der Zahlweise Lastschrift.")
+    assert found[4] == ("mandatsreferenz", "Die Mandatsreferenz alt-m-1001 ist schon vergeben.")
+    assert found[5] == ("mandat_datum", "Der Wert in Spalte „mandat_datum“ fehlt.")
+    assert not LegacyKey.objects.filter(key__startswith="VK200").exists()
+    # Another IBAN on an account with an active mandate is a mandate amendment: not here.
+    changed = dict(sample_files)
+    changed["vertragskonten.csv"] = sample_files["vertragskonten.csv"].replace(
+        b"VK1001;K1001;Lastschrift;DE02120300000000202051",
+        b"VK1001;K1001;Lastschrift;DE89370400440532013000",
+    )
+    refused = errors(run(changed), "vertragskonten.csv")
+    assert refused[2][0] == "mandatsreferenz" and "Mandatsänderung" in refused[2][1]

@@ -104,3 +104,15 @@ def test_administration_without_a_second_factor_is_sent_to_set_one_up() -> None:
     client.force_login(make_staff("admin-ohne-mfa", roles.ADMIN, with_mfa=False))
     page = client.get(LIST)
     assert page.status_code == 302 and page["Location"] == reverse("mfa_activate_totp")
+
+
+def test_a_run_whose_stored_file_is_gone_fails_with_a_reason(tariffs: None) -> None:
+    client = client_for(roles.ADMIN)
+    upload(client, sample_zip())
+    run = ImportRun.objects.get()
+    run.upload.delete(save=False)
+    assert tasks.execute_run.call(run.pk) == ImportRun.State.FAILED
+    run.refresh_from_db()
+    assert run.problem and run.finished_at is not None and not BusinessPartner.objects.exists()
+    page = client.get(reverse("imports:run_detail", args=[run.pk])).content.decode()
+    assert "abgebrochen" in page and "Jetzt übernehmen" not in page
