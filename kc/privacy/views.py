@@ -17,7 +17,6 @@ from kc.core.form_views import call_service, form_page, submitted
 from kc.core.http import StaffRequest
 from kc.core.validation import Refusal
 from kc.privacy import selectors, services
-from kc.privacy.erasure import BLOCKED, DELETE, PSEUDONYMISE, RESTRICT
 from kc.privacy.forms import (
     CompleteForm,
     ConfirmErasureForm,
@@ -185,14 +184,6 @@ def export_download(request: StaffRequest, request_id: int) -> HttpResponse:
     return response
 
 
-ACTION_LABELS = {
-    DELETE: "wird gelöscht",
-    PSEUDONYMISE: "wird pseudonymisiert",
-    RESTRICT: "eingeschränkt bis",
-    BLOCKED: "bleibt, weil",
-}
-
-
 @login_required
 @permission_required(ERASE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -211,7 +202,7 @@ def erasure_preview(request: StaffRequest, request_id: int) -> HttpResponse:
     plan = None
     if privacy_request.partner is not None and privacy_request.is_open:
         plan = services.preview_erasure(privacy_request, today)
-    context = {"r": privacy_request, "plan": plan, "form": form, "labels": ACTION_LABELS}
+    context = {"r": privacy_request, "plan": plan, "form": form}
     return form_page(request, "privacy/erasure_preview.html", context)
 
 

@@ -124,6 +124,8 @@ def test_erasure_preview_lists_blockers_and_confirm_applies(lead_client, lead):
     assert lead_client.post(url, {"confirmed": "on"}).status_code == 302
     request.refresh_from_db()
     assert request.state == "completed" and request.result["blockers"]
+    detail = lead_client.get(reverse("privacy:request_detail", args=[request.pk])).content.decode()
+    assert "bleibt (gesperrt)" in detail and "Teilweise abgelehnt" in detail
 
 
 def test_customer_audit_page_lists_who_saw_what_and_records_the_look(lead_client, access_request):
