@@ -189,3 +189,26 @@ def test_the_scheduled_task_runs_the_purge(alpha, lead, settings):
     services.erase(request=erasure_request(alpha, lead), actor=lead, today=TODAY)
     counts = import_string(job["task"]).call()
     assert counts == {"restricted": 0, "still_blocked": 1, "purged": 0}
+
+
+def test_a_customer_with_nothing_to_keep_is_deleted_entirely_by_the_next_run(lead):
+    from kc.portal.tests.factories import customer
+
+    partner = customer(last_name="Ohnevertrag")
+    Consent.objects.create(
+        partner=partner, topic="survey", granted=True, recorded_at="2026-01-01T00:00Z"
+    )
+    request = services.register_request(
+        partner=partner, kind="erasure", channel="letter", actor=lead
+    )
+    services.check_identity(request=request, method="id_document", note="", actor=lead)
+    plan = erasure.plan_erasure(partner, TODAY)
+    # only the request's own case with no e-mail in it: nothing to keep
+    assert not [line for line in plan.lines if line.action == erasure.RESTRICT]
+    services.erase(request=request, actor=lead, today=TODAY)
+    assert periodic.run(TODAY).purged[0][0] == partner.number
+    assert not BusinessPartner.objects.filter(pk=partner.pk).exists()
+    request.refresh_from_db()
+    assert request.partner is None and request.partner_number == partner.number
+    assert request.state == "completed"
+    assert AuditLogEntry.objects.filter(partner_id=partner.pk, action="delete", actor=None).exists()
