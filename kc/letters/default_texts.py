@@ -265,18 +265,6 @@ vielen Dank für Ihre Beschwerde vom {{{{ eingang_am }}}}.
 
 {CLOSING}"""
 
-FUNDING_SUBJECT = "Ihr Förderantrag {{ antragsnummer }}: {{ programm }}"
-FUNDING_BODY = f"""{GREETING}
-
-über Ihren Antrag {{{{ antragsnummer }}}} im Förderprogramm {{{{ programm }}}} haben wir \
-entschieden: {{{{ entscheidung }}}}
-
-{{{{ begruendung }}}}
-
-{{{{ auszahlung }}}}
-
-{CLOSING}"""
-
 FUNDING_APPROVAL_SUBJECT = "Ihr Förderantrag {{ antragsnummer }}: Bewilligung"
 FUNDING_APPROVAL_BODY = f"""{GREETING}
 

@@ -169,13 +169,6 @@ KINDS: dict[str, LetterKind] = {
             placeholders=("vorgangsnummer", "eingang_am", "antwort", "schlichtung_hinweis"),
         ),
         _kind(
-            "funding_decision",
-            _("Förderentscheidung"),
-            texts.FUNDING_SUBJECT,
-            texts.FUNDING_BODY,
-            placeholders=("programm", "antragsnummer", "entscheidung", "begruendung", "auszahlung"),
-        ),
-        _kind(
             "funding_approval",
             _("Förderbewilligung"),
             texts.FUNDING_APPROVAL_SUBJECT,

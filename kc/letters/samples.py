@@ -173,13 +173,6 @@ SAMPLES: dict[str, dict[str, Value]] = {
         "antwort": "Wir haben Ihre Rechnung geprüft und korrigiert.",
         "schlichtung_hinweis": "",
     },
-    "funding_decision": {
-        "programm": "Musterstadt Plus: E-Mobilität",
-        "antragsnummer": "F-2026-000031",
-        "entscheidung": "Wir bewilligen Ihren Antrag.",
-        "begruendung": "Alle Voraussetzungen sind erfüllt.",
-        "auszahlung": "Wir schreiben Ihnen 250,00 € auf Ihrem Vertragskonto gut.",
-    },
     "funding_approval": {
         "programm": "Klingen Plus",
         "kategorie": "Wärmepumpe",
