@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db.models import Max, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from kc.billing.models import (
     BillingDocument,
@@ -93,6 +95,7 @@ def _day(value: datetime.date | datetime.datetime | None) -> datetime.date | Non
 
 
 # (area, category, count and latest date of the partner's records)
+StrOrPromise = str | Promise
 _Probe = Callable[[BusinessPartner], tuple[int, datetime.date | datetime.datetime | None]]
 
 
@@ -125,44 +128,44 @@ def _funding(p: BusinessPartner) -> tuple[int, datetime.datetime | None]:
     return _latest(model._default_manager.filter(partner=p), "applied_at")  # type: ignore[no-any-return]
 
 
-PROBES: tuple[tuple[str, str, _Probe], ...] = (
+PROBES: tuple[tuple[StrOrPromise, str, _Probe], ...] = (
     (
-        _("Buchungen (Kontoauszug des Vertragskontos)"),
+        _l("Buchungen (Kontoauszug des Vertragskontos)"),
         rules.BOOK,
         lambda p: _latest(LedgerDocument.objects.filter(account__partner=p), "booking_date"),
     ),
     (
-        _("Rechnungen"),
+        _l("Rechnungen"),
         rules.VOUCHER,
         lambda p: _latest(Invoice.objects.filter(account__partner=p), "issue_date"),
     ),
     (
-        _("Abrechnungen"),
+        _l("Abrechnungen"),
         rules.VOUCHER,
         lambda p: _latest(
             BillingDocument.objects.filter(contract__account__partner=p), "created_at"
         ),
     ),
     (
-        _("Zahlbelege"),
+        _l("Zahlbelege"),
         rules.VOUCHER,
         lambda p: _latest(PaymentProof.objects.filter(account__partner=p), "received_at"),
     ),
-    (_("SEPA-Lastschriftmandate"), rules.VOUCHER, _mandates),
+    (_l("SEPA-Lastschriftmandate"), rules.VOUCHER, _mandates),
     (
-        _("Auszahlungen"),
+        _l("Auszahlungen"),
         rules.VOUCHER,
         lambda p: _latest(Payout.objects.filter(account__partner=p), "created_at"),
     ),
-    (_("Förderanträge"), rules.VOUCHER, _funding),
-    (_("Verträge"), rules.BUSINESS_LETTER, _contracts),
+    (_l("Förderanträge"), rules.VOUCHER, _funding),
+    (_l("Verträge"), rules.BUSINESS_LETTER, _contracts),
     (
-        _("Briefe"),
+        _l("Briefe"),
         rules.BUSINESS_LETTER,
         lambda p: _latest(Letter.objects.filter(partner=p), "created_at"),
     ),
     (
-        _("E-Mails und Nachrichten der Vorgänge"),
+        _l("E-Mails und Nachrichten der Vorgänge"),
         rules.BUSINESS_LETTER,
         lambda p: _latest(
             Message.objects.filter(case__partner=p).exclude(kind__in=["note", "status"]),
@@ -170,26 +173,26 @@ PROBES: tuple[tuple[str, str, _Probe], ...] = (
         ),
     ),
     (
-        _("Abschlagspläne und -änderungen"),
+        _l("Abschlagspläne und -änderungen"),
         rules.BUSINESS_LETTER,
         lambda p: _latest(
             BudgetBillingPlan.objects.filter(contract__account__partner=p), "created_at"
         ),
     ),
     (
-        _("Abschlagsänderungswünsche"),
+        _l("Abschlagsänderungswünsche"),
         rules.BUSINESS_LETTER,
         lambda p: _latest(
             BudgetChangeRequest.objects.filter(contract__account__partner=p), "requested_at"
         ),
     ),
     (
-        _("Tarifangebote"),
+        _l("Tarifangebote"),
         rules.BUSINESS_LETTER,
         lambda p: _latest(TariffOffer.objects.filter(partner=p), "created_at"),
     ),
     (
-        _("Sperrvorgänge"),
+        _l("Sperrvorgänge"),
         rules.BUSINESS_LETTER,
         lambda p: _latest(DisconnectionCase.objects.filter(account__partner=p), "created_at"),
     ),
@@ -204,7 +207,7 @@ def retained(partner: BusinessPartner, today: datetime.date) -> list[Retained]:
         made_on = _day(latest) or today  # a running contract: its period has not begun
         if count:
             until = rules.retained_until(made_on, category, on=today)
-            found.append(Retained(area, category, count, made_on, until))
+            found.append(Retained(str(area), category, count, made_on, until))
     return found
 
 
