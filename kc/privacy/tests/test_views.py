@@ -152,3 +152,10 @@ def test_restricted_customers_are_not_found_by_search(db):
     ids = {hit.partner_id for hit in search_customers("Quentel").hits}
     assert ids == {kept.pk}
     assert search_customers(hidden.number).hits == ()
+
+
+def test_navigation_shows_the_privacy_pages_only_to_those_allowed(lead_client: Client):
+    url = reverse("privacy:request_list")
+    assert url in lead_client.get(reverse("desk:home")).content.decode()
+    agent = client_for(roles.AGENT, "agent")
+    assert url not in agent.get(reverse("desk:home")).content.decode()
