@@ -1,5 +1,5 @@
-"""Run an import: files in order, each unit of rows in its own savepoint, the whole run in one
-transaction (rolled back in a dry run), idempotent through LegacyKey.
+"""Run an import: files in order, each unit of rows in its own savepoint, idempotent through
+LegacyKey. A dry run is one transaction, rolled back; the real run commits in batches.
 
 A unit is one row, or for zaehler.csv all rows of one meter. The handler creates the object
 through the owning app's services, then the unit's legacy key is inserted (the unique
@@ -45,6 +45,11 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+# Units per transaction in the real run. A crash keeps the committed batches; a re-run with
+# the same files finds them ("unchanged") and continues.
+BATCH_UNITS = 500
+
+
 class _Claimed(Exception):  # noqa: N818 (control flow: another run has mapped the key)
     pass
 
@@ -56,19 +61,25 @@ def run_import(
     dry_run: bool,
     actor: User | None,
     ignored_files: Iterable[str] = (),
+    batch_size: int = BATCH_UNITS,
 ) -> Report:
-    """Import the files (name -> bytes); nothing at all when a file is refused."""
+    """Import the files (name -> bytes); nothing at all when a file is refused. A dry run is
+    one transaction, rolled back; the real run commits every `batch_size` units, so locks
+    (number ranges, registers) are not held for the whole import and agents keep working."""
     started = time.monotonic()
     report = Report(system=system, dry_run=dry_run, ignored_files=list(ignored_files))
     parsed = _parse_all(files, report)
     if report.problem:
         return report
     ctx = Context(system=system, actor=actor)
-    with transaction.atomic():
-        for parsed_file, file_report in parsed:
-            _import_file(ctx, parsed_file, file_report)
-        if dry_run:
+    if dry_run:
+        with transaction.atomic():
+            for parsed_file, file_report in parsed:
+                _import_file(ctx, parsed_file, file_report, batch_size=None)
             transaction.set_rollback(True)
+    else:
+        for parsed_file, file_report in parsed:
+            _import_file(ctx, parsed_file, file_report, batch_size=batch_size)
     report.seconds = round(time.monotonic() - started, 2)
     return report
 
@@ -132,16 +143,22 @@ def _units(ctx: Context, parsed: ParsedFile, report: FileReport) -> list[tuple[s
     return list(units.items())
 
 
-def _import_file(ctx: Context, parsed: ParsedFile, report: FileReport) -> None:
+def _import_file(
+    ctx: Context, parsed: ParsedFile, report: FileReport, *, batch_size: int | None
+) -> None:
     started = time.monotonic()
     handler = HANDLERS[parsed.fmt.name]
-    for key, rows in _units(ctx, parsed, report):
-        try:
-            outcome = _import_unit(ctx, handler, key, rows)
-        except RowError as error:
-            _fail(ctx, handler.fmt, key, rows, report, error.column, error.message)
-            continue
-        report.count(outcome, len(rows))
+    units = _units(ctx, parsed, report)
+    size = batch_size or len(units) or 1
+    for first in range(0, len(units), size):
+        with transaction.atomic():
+            for key, rows in units[first : first + size]:
+                try:
+                    outcome = _import_unit(ctx, handler, key, rows)
+                except RowError as error:
+                    _fail(ctx, handler.fmt, key, rows, report, error.column, error.message)
+                    continue
+                report.count(outcome, len(rows))
     report.errors.sort(key=lambda failure: failure.line)
     report.seconds = round(time.monotonic() - started, 2)
 
@@ -193,18 +210,12 @@ def _write_unit(
             for sub_entity, objects in created.sub_objects.items():
                 for sub_key, obj in objects.items():
                     _map(ctx, sub_entity, sub_key, digest, obj)
-    except ValidationError as error:
-        raise _row_error(handler, error) from error
-    except Refusal as error:
-        raise RowError("", str(error)) from error
-    except IntegrityError as error:
+    except (ValidationError, Refusal, IntegrityError) as error:
+        # A parallel run may have imported the key meanwhile (its objects then clash with
+        # this row's): what it made counts, this row finds the key.
         if known is None and ctx.reload(entity, key) is not None:
             raise _Claimed from error
-        raise RowError(
-            "",
-            _("Die Datenbank lehnt die Zeile ab: %(reason)s")
-            % {"reason": str(error).splitlines()[0]},
-        ) from error
+        raise _row_error(handler, error) from error
     # Only now, after the savepoint was released, the run may refer to the new objects.
     ctx.mapped(entity)[key] = Mapped(created.obj.pk, digest)
     for sub_entity, objects in created.sub_objects.items():
@@ -224,7 +235,12 @@ def _map(ctx: Context, entity: str, key: str, digest: str, obj: models.Model) ->
     )
 
 
-def _row_error(handler: Handler, error: ValidationError) -> RowError:
+def _row_error(handler: Handler, error: Exception) -> RowError:
+    if isinstance(error, IntegrityError):
+        reason = str(error).splitlines()[0]
+        return RowError("", _("Die Datenbank lehnt die Zeile ab: %(reason)s") % {"reason": reason})
+    if not isinstance(error, ValidationError):
+        return RowError("", str(error))
     if hasattr(error, "error_dict"):
         field, errors = next(iter(error.error_dict.items()))
         messages = [message for item in errors for message in item.messages]

@@ -56,7 +56,9 @@ class OpenItemHandler:
         if len(reference) > 35:
             raise RowError("belegnummer", _("Die Belegnummer ist länger als 35 Zeichen."))
         text = values["text"] or _("Übernahme Beleg %(number)s") % {"number": reference}
-        ledger.ensure_number_range()
+        if ("ledger_range", 0) not in ctx.cache:
+            ledger.ensure_number_range()
+            ctx.cache[("ledger_range", 0)] = True
         document = ledger.post(
             account=account,
             kind=kind,

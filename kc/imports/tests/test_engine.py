@@ -222,3 +222,15 @@ def test_legacy_sepa_mandates_continue_with_their_reference(
     )
     refused = errors(run(changed), "vertragskonten.csv")
     assert refused[2][0] == "mandatsreferenz" and "Mandatsänderung" in refused[2][1]
+
+
+def test_small_batches_give_the_same_result_as_one(
+    tariffs: None, sample_files: dict[str, bytes]
+) -> None:
+    dry = run(sample_files, dry_run=True)
+    batched = engine.run_import(
+        sample_files, system="sap-alt", dry_run=False, actor=None, batch_size=4
+    )
+    assert batched.totals() == dry.totals()
+    assert [f.errors for f in batched.files] == [f.errors for f in dry.files]
+    assert BusinessPartner.objects.count() == 26
