@@ -36,7 +36,7 @@ from kc.customers.models import BusinessPartner, Consent
 from kc.privacy import retention, rules
 from kc.privacy.export import own_readings
 from kc.privacy.export_rows import scope_of
-from kc.privacy.purge_steps import remove_records
+from kc.privacy.purge_steps import delete_file_on_commit, remove_records
 from kc.supply.models import MeterReading
 
 log = logging.getLogger(__name__)
@@ -166,9 +166,10 @@ def apply_erasure(
     if bookings is not None:
         bookings.update(customer_note="", advisor_notes="", contact_phone="", contact_email="")
     _delete_attachments(_old_attachments(partner, today))
-    Call.objects.filter(partner=partner).update(
-        partner=None, from_number=_("anonym"), caller_e164=""
-    )
+    calls = Call.objects.filter(partner=partner)
+    calls.filter(direction=Call.Direction.IN).update(from_number=_("anonym"), caller_e164="")
+    calls.filter(direction=Call.Direction.OUT).update(to_number=_("anonym"), caller_e164="")
+    calls.update(partner=None)
     partner.email = partner.phone = partner.mobile = ""
     partner.preferred_channel = BusinessPartner.Channel.POST
     now = timezone.now()
@@ -216,7 +217,7 @@ def _forget_login(user: User) -> None:
 def _delete_files(qs: models.QuerySet[MeterReading], name: str) -> int:
     count = 0
     for obj in qs:
-        getattr(obj, name).delete(save=False)
+        delete_file_on_commit(getattr(obj, name))
         type(obj).objects.filter(pk=obj.pk).update(**{name: ""})
         count += 1
     return count
@@ -225,7 +226,7 @@ def _delete_files(qs: models.QuerySet[MeterReading], name: str) -> int:
 def _delete_attachments(qs: Iterable[Attachment]) -> int:
     count = 0
     for attachment in qs:
-        attachment.file.delete(save=False)
+        delete_file_on_commit(attachment.file)
         attachment.delete()
         count += 1
     return count

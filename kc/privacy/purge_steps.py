@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.apps import apps
 from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet
+from django.db.models.fields.files import FieldFile
 
 from kc.billing.models import (
     BillingDocument,
@@ -36,6 +37,13 @@ from kc.payments.models import BankTransaction, Payout, SepaMandate
 ERASED_NAME = "gelöscht"
 
 
+def delete_file_on_commit(file: FieldFile) -> None:
+    """The file goes once the rows that name it are gone for good: a rollback keeps both."""
+    if file.name:
+        storage, name = file.storage, file.name
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def _delete_each(qs: QuerySet[models.Model], *, file_field: str = "") -> int:
     """Delete row by row (newest first, for self-references); a row still protected by
     another stays, and the run goes on."""
@@ -44,7 +52,7 @@ def _delete_each(qs: QuerySet[models.Model], *, file_field: str = "") -> int:
         try:
             with transaction.atomic():
                 if file_field and getattr(obj, file_field):
-                    getattr(obj, file_field).delete(save=False)
+                    delete_file_on_commit(getattr(obj, file_field))
                 obj.delete()
             done += 1
         except ProtectedError:
@@ -60,7 +68,7 @@ def _letters(p: BusinessPartner) -> int:
 
 def _cases(p: BusinessPartner) -> int:
     for attachment in Attachment.objects.filter(message__case__partner=p):
-        attachment.file.delete(save=False)
+        delete_file_on_commit(attachment.file)
     return _delete_each(Case.objects.filter(partner=p))
 
 

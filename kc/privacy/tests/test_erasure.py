@@ -212,3 +212,31 @@ def test_a_customer_with_nothing_to_keep_is_deleted_entirely_by_the_next_run(lea
     assert request.partner is None and request.partner_number == partner.number
     assert request.state == "completed"
     assert AuditLogEntry.objects.filter(partner_id=partner.pk, action="delete", actor=None).exists()
+
+
+def test_files_go_after_commit_and_outbound_calls_lose_the_called_number(
+    alpha, lead, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    photo = MeterReading.objects.exclude(photo="").get(
+        register__meter__market_location=alpha.contract.market_location
+    )
+    name = photo.photo.name
+    assert default_storage.exists(name)
+    Call.objects.create(
+        call_id="out-1",
+        direction="out",
+        from_number="0800 1234",
+        to_number="0211 777",
+        partner=alpha.partner,
+        started_at=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.erase(request=erasure_request(alpha, lead), actor=lead, today=TODAY)
+    assert not default_storage.exists(name)
+    out = Call.objects.get(call_id="out-1")
+    assert out.partner is None and out.to_number == "anonym" and out.from_number == "0800 1234"
+    inbound = Call.objects.get(call_id=f"call-{alpha.partner.last_name}")
+    assert inbound.from_number == "anonym"
