@@ -224,7 +224,7 @@ def test_files_go_after_commit_and_outbound_calls_lose_the_called_number(
         register__meter__market_location=alpha.contract.market_location
     )
     name = photo.photo.name
-    assert default_storage.exists(name)
+    assert name and default_storage.exists(name)
     Call.objects.create(
         call_id="out-1",
         direction="out",
