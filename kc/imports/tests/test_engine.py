@@ -234,3 +234,22 @@ def test_small_batches_give_the_same_result_as_one(
     assert batched.totals() == dry.totals()
     assert [f.errors for f in batched.files] == [f.errors for f in dry.files]
     assert BusinessPartner.objects.count() == 26
+
+
+def test_a_zustandszahl_only_for_gas_and_meter_numbers_once(
+    tariffs: None, sample_files: dict[str, bytes]
+) -> None:
+    run(sample_files)
+    header = (
+        "zaehler;zaehlwerk;zaehlernummer;vertrag;bauart;eingebaut_am;obis;einheit;"
+        "vorkommastellen;zustandszahl\n"
+    )
+    rows = (
+        "Z9001;ZW9001;1ESY900001;V1003;modern;01.01.2024;1-1:1.8.0;kWh;6;0,95\n"
+        "Z9002;ZW9002;1ESY700003;V1003;modern;01.01.2024;1-1:1.8.0;kWh;6;\n"
+    )
+    report = run({"zaehler.csv": (header + rows).encode()})
+    found = errors(report, "zaehler.csv")
+    assert found[2] == ("zustandszahl", "Eine Zustandszahl gibt es nur für Gas.")
+    assert found[3] == ("zaehlernummer", "Die Zählernummer 1ESY700003 ist schon vergeben.")
+    assert not Meter.objects.filter(number="1ESY900001").exists()
