@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kc.core.models import User
 from kc.desk.models import CHOSEN_LOCATIONS, SHIFT_LOCATIONS, PresenceState
-from kc.desk.shifts import staff_users, week_start
+from kc.desk.shifts import EARLIEST_DAY, LATEST_DAY, staff_users, week_start
 
 
 class DateInput(forms.DateInput):
@@ -62,4 +62,6 @@ class CopyWeekForm(forms.Form):
 
     def clean_week(self) -> datetime.date:
         day: datetime.date = self.cleaned_data["week"]
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise forms.ValidationError(_("Unbekannte Woche."), code="out_of_range")
         return week_start(day)

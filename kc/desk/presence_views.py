@@ -123,6 +123,8 @@ def _week(request: HttpRequest) -> datetime.date:
         day = datetime.date.fromisoformat(request.GET.get("woche", ""))
     except ValueError:
         day = timezone.localdate()
+    if not shifts.EARLIEST_DAY <= day <= shifts.LATEST_DAY:  # the grid and its links overflow
+        day = timezone.localdate()
     return shifts.week_start(day)
 
 

@@ -22,6 +22,8 @@ from kc.core.validation import Refusal
 from kc.desk.models import HOTLINE_LOCATIONS, Shift
 
 HOUR = datetime.timedelta(hours=1)
+# The weeks a shift plan can show or copy; far-off dates overflow the week arithmetic.
+EARLIEST_DAY, LATEST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
 # The roles that take hotline calls; an energy advisor or a funding clerk working from home is
 # not hotline staff.
 HOTLINE_ROLES = (roles.AGENT, roles.TEAM_LEAD)

@@ -247,3 +247,19 @@ def test_overview_and_week_cost_the_same_queries_for_3_or_30_people(lead):
     small = (queries(ROWS), queries(WEEK))
     staff_with_plans(27)
     assert (queries(ROWS), queries(WEEK)) == small
+
+
+@pytest.mark.parametrize("woche", ["9999-12-31", "0001-01-01"])
+def test_a_week_out_of_range_shows_this_week_instead_of_a_500(lead, woche):
+    # The grid and its previous/next links overflowed Python's date range.
+    response = lead.get(WEEK, {"woche": woche})
+    assert response.status_code == 200
+    assert response.context["monday"] == week_start(timezone.localdate())
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31"])
+def test_copying_into_a_week_out_of_range_is_refused_not_a_500(lead, week):
+    response = lead.post(reverse("desk:shift_copy_week"), {"week": week}, follow=True)
+    assert response.status_code == 200
+    assert "Unbekannte Woche." in response.content.decode()
+    assert not Shift.objects.exists()
