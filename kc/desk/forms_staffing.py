@@ -40,6 +40,15 @@ class StaffingForm(forms.Form):
         values = {**DEFAULTS, "week": today.isoformat(), **{k: v for k, v in data.items() if v}}
         super().__init__(values)
 
+    def clean_week(self) -> datetime.date:
+        week: datetime.date = self.cleaned_data["week"]
+        # The history window before and the week after overflow Python's dates far off.
+        if not datetime.date(2000, 1, 1) <= week <= datetime.date(2100, 12, 31):
+            raise forms.ValidationError(
+                _("Bitte eine Woche zwischen 2000 und 2100 wählen."), code="out_of_range"
+            )
+        return week
+
     @property
     def monday(self) -> datetime.date:
         week: datetime.date = self.cleaned_data["week"]

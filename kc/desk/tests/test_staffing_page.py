@@ -119,7 +119,15 @@ def test_no_history_and_impossible_level_are_explained(lead_client: Client) -> N
 
 @pytest.mark.parametrize(
     "query",
-    [{"week": "morgen"}, {"weeks": "0"}, {"level": "101"}, {"target_s": "-5"}],
+    [
+        {"week": "morgen"},
+        {"weeks": "0"},
+        {"level": "101"},
+        {"target_s": "-5"},
+        # far-off weeks overflowed the history window or the week's last day (500)
+        {"week": "9999-12-31"},
+        {"week": "0001-01-03"},
+    ],
 )
 def test_bad_input_is_a_form_error(lead_client: Client, query: dict[str, str]) -> None:
     response = lead_client.get(PAGE, query)
