@@ -17,6 +17,8 @@ from kc.core.form_views import call_service
 from kc.core.http import StaffRequest
 from kc.core.uploads import read_upload
 
+MAX_ID_DIGITS = 9  # below 2**31: a primary key both SQLite and PostgreSQL can compare
+
 
 @login_required
 @permission_required("cases.view_case", raise_exception=True)
@@ -26,7 +28,7 @@ def task_list(request: StaffRequest) -> HttpResponse:
     queue_id = request.GET.get("queue", "")
     kind = request.GET.get("kind", "")
     tasks = onsite.open_tasks(
-        queue_id=int(queue_id) if queue_id.isdigit() else None,
+        queue_id=_queue_id(queue_id),
         team_id=request.user.team_id,
         kind=kind if kind in CaseTask.Kind.values else "",
     )
@@ -42,6 +44,14 @@ def task_list(request: StaffRequest) -> HttpResponse:
             "scan_kinds": onsite.SCAN_REQUIRED,
         },
     )
+
+
+def _queue_id(text: str) -> int | None:
+    """A queue id from the query string; anything else (also "²", which isdigit() accepts, and
+    numbers beyond the database's integers) means no queue filter."""
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:
+        return None
+    return int(text)
 
 
 @login_required

@@ -146,3 +146,14 @@ def test_done_requests_leave_the_requesters_list_after_two_weeks(
     later = timezone.now() + datetime.timedelta(days=15)
     assert list(onsite.requested_by(agent)) == [task]
     assert list(onsite.requested_by(agent, now=later)) == []
+
+
+@pytest.mark.parametrize("queue", ["²", "99999999999999999999999", "abc", "-1"])
+def test_a_garbage_queue_filter_shows_my_teams_tasks_not_a_500(  # type: ignore[no-untyped-def]
+    client: Client, site_queue, agent, on_site_staff, queue: str
+) -> None:
+    task = onsite.request_task(case=CaseFactory(), kind="print", title="", note="", actor=agent)
+    client.force_login(on_site_staff)
+    response = client.get(reverse("cases:tasks"), {"queue": queue})
+    assert response.status_code == 200
+    assert task.case.number in response.content.decode()
