@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Mi
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext as _
 
+from kc.cases.call_rules import BLOCKED_CAUSE
 from kc.cases.models import Call
 from kc.core.business_calendar import BusinessCalendar, DayHours
 from kc.desk.erlang import Staffing, agents_needed
@@ -99,9 +100,10 @@ def plan(
     window_start = until - datetime.timedelta(weeks=weeks)
     start = datetime.datetime.combine(window_start, datetime.time(0), tzinfo=tz)
     end = datetime.datetime.combine(until, datetime.time(0), tzinfo=tz)
+    # Calls refused from blocked numbers are no work for an agent.
     calls = Call.objects.filter(
         direction=Call.Direction.IN, started_at__gte=start, started_at__lt=end
-    )
+    ).exclude(cause=BLOCKED_CAUSE)
     first = calls.aggregate(first=Min("started_at"))["first"]
     if first is None:
         return StaffingPlan(

@@ -19,6 +19,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext as _
 
+from kc.cases.call_rules import BLOCKED_CAUSE
 from kc.cases.models import Call
 from kc.desk.reports.period import BERLIN, Period, fold
 from kc.desk.reports.query import in_period
@@ -48,7 +49,9 @@ def _counts() -> dict[str, Count]:
 
 
 def _inbound(period: Period) -> QuerySet[Call]:
-    return in_period(Call.objects.filter(direction=Call.Direction.IN), "started_at", period)
+    # A call refused because its number is blocked was not missed: nobody was meant to answer.
+    inbound = Call.objects.filter(direction=Call.Direction.IN).exclude(cause=BLOCKED_CAUSE)
+    return in_period(inbound, "started_at", period)
 
 
 def service_level(in_time: int, answered: int, missed: int) -> Decimal | None:

@@ -124,6 +124,8 @@ def test_calls_answered_missed_and_service_level() -> None:
     call(4, None, "ended")  # hung up: missed
     call(5, None, "ringing")  # still open: not counted
     call(6, 5, at=berlin(2026, 11, 2, 20, 30))  # after hours: its own hour row
+    call(7, None, "ended")  # refused: the number is blocked, so not missed
+    Call.objects.filter(call_id="c7").update(cause="blocked")
     section = calls.calls(NOV)
     by_day = rows(section.figures[0].table)
     assert by_day["02.11."] == (3, 2, 2, Decimal("40.0"))

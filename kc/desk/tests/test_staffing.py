@@ -96,3 +96,14 @@ def test_only_missed_calls_fall_back_to_the_default_handling_time() -> None:
     result = plan(calendar=DEFAULT_CALENDAR, until=datetime.date(2026, 7, 13), weeks=1)
     assert result.handling_s == DEFAULT_HANDLING_S
     assert not result.handling_measured
+
+
+def test_calls_refused_from_blocked_numbers_are_no_demand() -> None:
+    monday_9 = datetime.datetime(2026, 7, 6, 9, 0, tzinfo=BERLIN)
+    _call(monday_9)
+    for minute in range(1, 40):  # a nuisance caller on the block list, refused by the PBX
+        refused = _call(monday_9 + datetime.timedelta(minutes=minute), talk_s=None)
+        Call.objects.filter(pk=refused.pk).update(state=Call.State.ENDED, cause="blocked")
+    result = plan(calendar=DEFAULT_CALENDAR, until=datetime.date(2026, 7, 13), weeks=1)
+    hour = result.hour(0, 9)
+    assert hour is not None and hour.calls == 1
