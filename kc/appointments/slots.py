@@ -3,7 +3,8 @@
 The rules are pure functions over plain values (`AdvisorPlan`); `plans_for` loads them from
 the database. A slot of an advisor is free when, for the appointment [start, end):
 
-- it starts no earlier than `earliest` (now plus the lead time: nothing in the past);
+- it starts no earlier than `earliest` (now plus the lead time: nothing in the past) and on
+  a local day no later than `last_day` (the booking horizon);
 - its day is an opening day of the business calendar (no Sunday, no NRW holiday) and it lies
   inside the calendar's opening hours and inside one of the advisor's weekly intervals;
 - the advisor is not absent at any moment of it;
@@ -38,6 +39,7 @@ class Problem(StrEnum):
     OUTSIDE_HOURS = "outside_hours"
     ABSENT = "absent"
     TAKEN = "taken"
+    TOO_FAR = "too_far"
 
 
 PROBLEM_TEXTS = {
@@ -47,6 +49,7 @@ PROBLEM_TEXTS = {
     Problem.OUTSIDE_HOURS: _("Zu dieser Uhrzeit berät diese Beraterin oder dieser Berater nicht."),
     Problem.ABSENT: _("Die Beraterin oder der Berater ist zu dieser Zeit abwesend."),
     Problem.TAKEN: _("Dieser Termin ist schon vergeben; bitte wählen Sie einen anderen."),
+    Problem.TOO_FAR: _("So weit im Voraus vergeben wir noch keine Termine."),
 }
 
 
@@ -75,6 +78,7 @@ class Rules:
     buffer: timedelta
     grid: timedelta
     earliest: datetime  # now plus the lead time
+    last_day: date | None = None  # the booking horizon (a local day); None: no limit
 
 
 def _overlaps(a: Span, b: Span) -> bool:
@@ -115,6 +119,8 @@ def slot_problem(
     if start < rules.earliest:
         return Problem.TOO_SOON
     day = starts_at.astimezone(calendar.tz).date()
+    if rules.last_day is not None and day > rules.last_day:
+        return Problem.TOO_FAR
     if not calendar.hours_on(day):
         return Problem.CLOSED_DAY
     opening = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in calendar.open_intervals(day)]
@@ -163,6 +169,7 @@ def rules_for(appointment_type: AppointmentType, *, now: datetime) -> Rules:
         buffer=timedelta(minutes=appointment_type.buffer_minutes),
         grid=timedelta(minutes=settings.KC_APPOINTMENT_GRID_MINUTES),
         earliest=now + timedelta(minutes=settings.KC_APPOINTMENT_LEAD_MINUTES),
+        last_day=timezone.localdate(now) + timedelta(days=settings.KC_APPOINTMENT_HORIZON_DAYS),
     )
 
 

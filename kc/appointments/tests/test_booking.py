@@ -246,3 +246,29 @@ def test_a_customer_without_email_gets_a_letter_and_the_case_says_so(agent: User
     service.cancel(booking=booking, reason="krank", actor=agent, now=NOW)
     assert Letter.objects.filter(partner=booking.partner).count() == 1
     assert booking.case.messages.filter(body_text__contains="bitte telefonisch").exists()
+
+
+def test_a_slot_posted_by_hand_beyond_the_booking_horizon_is_refused(
+    settings: Any,
+) -> None:
+    """The pages offer slots up to the horizon only; the service holds a hand-made slot value
+    (the portal form posted by a script) to the same limit, for booking and rescheduling."""
+    settings.KC_APPOINTMENT_HORIZON_DAYS = 90  # from 1 March 2027: up to Sunday 30 May
+    erika, kind = advisor(), appointment_type()
+    for when, problem in (
+        (at(datetime.date(2027, 5, 31), 10), Problem.TOO_FAR),
+        (at(datetime.date(2029, 3, 5), 10), Problem.TOO_FAR),
+    ):
+        with pytest.raises(service.BookingRefusal) as refused:
+            book(when=when, advisor=erika, appointment_type=kind)
+        assert refused.value.problem == problem and str(refused.value)
+    assert not Booking.objects.exists() and not Case.objects.exists()
+    last_saturday = at(datetime.date(2027, 5, 29), 15, 30)
+    last = book(when=last_saturday, advisor=erika, appointment_type=kind)
+    with pytest.raises(service.BookingRefusal) as refused:
+        service.reschedule(
+            booking=last, starts_at=at(datetime.date(2027, 6, 1), 10), actor=None, now=NOW
+        )
+    assert refused.value.problem == Problem.TOO_FAR
+    last.refresh_from_db()
+    assert last.starts_at == at(datetime.date(2027, 5, 29), 15, 30) and last.ical_sequence == 0
