@@ -101,7 +101,8 @@ def _write(
     day = timezone.localdate(at)
     if presence is None:
         presence = Presence(user=user)
-    state_changed = presence.pk is None or presence.state != state
+    # A new Berlin day starts the state anew: "since" never shows yesterday's time.
+    state_changed = presence.pk is None or presence.state != state or presence.day != day
     presence.day, presence.location, presence.state = day, location, state
     if state_changed:
         presence.state_since = at

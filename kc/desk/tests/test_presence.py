@@ -227,3 +227,17 @@ def test_unknown_values_are_refused_by_validation(user):
         set_location(user, Location.UNKNOWN)  # the system's word, not a choice
     with pytest.raises(ValidationError):
         set_state(user, "sleeping")
+
+
+def test_a_new_day_starts_its_state_anew(user):
+    # "verfügbar seit 16:30" on the overview at 8 in the morning meant yesterday's 16:30.
+    today = timezone.localdate()
+    yesterday_evening = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=1), datetime.time(16, 30))
+    )
+    this_morning = timezone.make_aware(datetime.datetime.combine(today, datetime.time(8)))
+    set_location(user, Location.HOME_OFFICE, at=yesterday_evening)
+    set_location(user, Location.HOME_OFFICE, at=this_morning)
+    presence = presence_of(user)
+    assert (presence.day, presence.state) == (today, AVAILABLE)
+    assert presence.state_since == this_morning
