@@ -36,11 +36,17 @@ BOOK = "appointments.add_booking"
 OUTCOME = "appointments.change_booking"
 
 
+# The day list reads `?tag=`; a day at the edge of the date range (0001-01-01, 9999-12-31)
+# would overflow the previous/next links and the day's bounds.
+FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
+
+
 def _day(value: str | None) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(value or "")
+        day = datetime.date.fromisoformat(value or "")
     except ValueError:
         return timezone.localdate()
+    return day if FIRST_DAY <= day <= LAST_DAY else timezone.localdate()
 
 
 @login_required

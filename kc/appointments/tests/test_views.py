@@ -162,3 +162,11 @@ def test_the_admin_sets_up_advisors_hours_absences_and_types() -> None:
     page = client.get(reverse("admin:appointments_advisor_change", args=[erika.pk]))
     assert page.status_code == 200 and "Beratungszeiten" in page.content.decode()
     assert client.get(reverse("admin:appointments_appointmenttype_add")).status_code == 200
+
+
+@pytest.mark.parametrize("tag", ["9999-12-31", "0001-01-01", "kein-datum", ""])
+def test_the_day_list_shows_today_for_an_unusable_day(tag: str) -> None:
+    advisor_client = client_for(roles.ENERGY_ADVISOR, "beraterin")
+    response = advisor_client.get(reverse("appointments:calendar") + f"?tag={tag}")
+    assert response.status_code == 200
+    assert response.context["day"] == timezone.localdate()
