@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kc.api.middleware.ApiBodyLimitMiddleware",  # JSON 413 for the API (docs/api.md)
     "kc.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,6 +165,8 @@ KC_PERIODIC_TASKS = {
     "appointment_reminders": {"task": "kc.appointments.tasks.send_reminders", "every": 900},
     # GDPR: finish erasures whose blockers are gone, purge what retention no longer keeps.
     "privacy_purge": {"task": "kc.privacy.tasks.purge_expired", "every": 86_400},
+    # API webhooks whose retry is due (docs/api.md).
+    "webhook_retries": {"task": "kc.api.tasks.send_due_webhooks", "every": 60},
 }
 
 # --- Cache (rate limits) --------------------------------------------------
@@ -278,6 +281,10 @@ KC_HOTLINE = env_str("KC_HOTLINE", "0800 1234 567")
 KC_CUSTOMER_READING_MAX_AGE_DAYS = env_int("KC_CUSTOMER_READING_MAX_AGE_DAYS", 60)
 # The largest request body accepted (uploads included); nginx sets the same (issue 11).
 KC_MAX_REQUEST_BYTES = env_int("KC_MAX_REQUEST_BYTES", 25 * 1024 * 1024)
+# REST API (docs/api.md): body limit, requests per token and minute, webhook timeout.
+KC_API_MAX_REQUEST_BYTES = env_int("KC_API_MAX_REQUEST_BYTES", 1024 * 1024)
+KC_API_RATE_LIMIT_PER_MINUTE = env_int("KC_API_RATE_LIMIT_PER_MINUTE", 120)
+KC_WEBHOOK_TIMEOUT_SECONDS = env_int("KC_WEBHOOK_TIMEOUT_SECONDS", 10)
 KC_PORTAL_URL = env_str("KC_PORTAL_URL", "http://127.0.0.1:8000/portal/")
 KC_DEFAULT_PHONE_REGION = env_str("KC_DEFAULT_PHONE_REGION", "DE")
 KC_CTI_BLOCKED_NUMBERS = env_list("KC_CTI_BLOCKED_NUMBERS", [])

@@ -6,3 +6,8 @@ class ApiConfig(AppConfig):
     name = "kc.api"
     label = "api"
     verbose_name = _("Schnittstellen")
+
+    def ready(self) -> None:
+        from kc.api import events
+
+        events.connect()

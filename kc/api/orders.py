@@ -16,20 +16,15 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.errors import HttpError
-from ninja.security import HttpBearer
 
-from kc.api.services import check_api_token
+from kc.api import reads
+from kc.api.auth import TokenAuth
+from kc.api.errors import ApiError, ErrorOut
 from kc.disconnection import chain
 from kc.disconnection.models import FieldOrder
 
-
-class OrderToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> object | None:
-        return check_api_token(token, "orders")
-
-
-router = Router(auth=OrderToken())
+router = Router(auth=TokenAuth("orders"))
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 class OrderOut(Schema):
@@ -43,10 +38,6 @@ class OrderOut(Schema):
     street: str
     city: str
     disconnection_case: str
-
-
-class Detail(Schema):
-    detail: str
 
 
 class Confirmation(Schema):
@@ -74,17 +65,23 @@ def _out(order: FieldOrder) -> OrderOut:
 
 
 def _orders() -> QuerySet[FieldOrder]:
-    return FieldOrder.objects.select_related("case__contract__market_location__premise")
+    return FieldOrder.objects.select_related(
+        "case__contract__market_location__premise", "case__contract__account"
+    )
 
 
-@router.get("/", response=list[OrderOut], summary="Open orders, urgent first")
+@router.get("/", response={200: list[OrderOut]} | ERRORS, summary="Open orders, urgent first")
 def open_orders(request: HttpRequest, limit: int = 100) -> list[OrderOut]:
     orders = _orders().filter(status=FieldOrder.Status.SENT).order_by("-priority", "sent_at")
-    return [_out(order) for order in orders[: max(1, min(limit, 500))]]
+    shown = list(orders[: max(1, min(limit, 500))])
+    reads.record_many(request, [(o, o.case.contract.account.partner_id) for o in shown])
+    return [_out(order) for order in shown]
 
 
 @router.post(
-    "/{number}/bestaetigung", response={200: OrderOut, 409: Detail}, summary="Confirm execution"
+    "/{number}/bestaetigung",
+    response={200: OrderOut, 404: ErrorOut, 409: ErrorOut} | ERRORS,
+    summary="Confirm execution",
 )
 def confirm(request: HttpRequest, number: str, body: Confirmation) -> OrderOut:
     order = get_object_or_404(FieldOrder, number=number)
@@ -100,5 +97,5 @@ def confirm(request: HttpRequest, number: str, body: Confirmation) -> OrderOut:
             note=body.note,
         )
     except chain.OrderCancelledError as error:
-        raise HttpError(409, str(error)) from error
+        raise ApiError(409, "order_cancelled", str(error)) from error
     return _out(get_object_or_404(_orders(), pk=order.pk))
