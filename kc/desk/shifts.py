@@ -107,11 +107,17 @@ def copy_week(*, source_monday: datetime.date, target_monday: datetime.date) -> 
     """
     if source_monday.weekday() != 0 or target_monday.weekday() != 0:
         raise Refusal(_("Wochen beginnen am Montag."))
+    filled = Refusal(
+        _("Die Woche ab %(day)s hat schon Schichten; es wurde nichts kopiert.")
+        % {"day": f"{target_monday:%d.%m.%Y}"}
+    )
+    source = list(shifts_of_week(source_monday).filter(user__is_active=True))
+    # Lock the people copied (as save_shift does, in one order): a second copy sent at the same
+    # moment (a double click) waits here and then finds the target week filled.
+    people = User.objects.select_for_update().filter(pk__in={s.user_id for s in source})
+    list(people.order_by("pk").values_list("pk", flat=True))
     if shifts_of_week(target_monday).exists():
-        raise Refusal(
-            _("Die Woche ab %(day)s hat schon Schichten; es wurde nichts kopiert.")
-            % {"day": f"{target_monday:%d.%m.%Y}"}
-        )
+        raise filled
     offset = target_monday - source_monday
     copies = [
         Shift(
@@ -121,9 +127,13 @@ def copy_week(*, source_monday: datetime.date, target_monday: datetime.date) -> 
             end=s.end,
             location=s.location,
         )
-        for s in shifts_of_week(source_monday).filter(user__is_active=True)
+        for s in source
     ]
-    Shift.objects.bulk_create(copies)
+    try:
+        with transaction.atomic():
+            Shift.objects.bulk_create(copies)
+    except IntegrityError as exc:  # PostgreSQL's overlap constraint saw a concurrent shift
+        raise filled from exc
     return len(copies)
 
 

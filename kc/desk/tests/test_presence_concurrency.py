@@ -11,9 +11,10 @@ from django.db import connection
 
 from conftest import make_staff
 from kc.core import roles
+from kc.core.validation import Refusal
 from kc.desk.models import Location, Presence, PresenceEvent, PresenceState, Shift
 from kc.desk.presence import set_location, set_state
-from kc.desk.shifts import save_shift
+from kc.desk.shifts import copy_week, save_shift
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -81,3 +82,27 @@ def test_overlapping_shifts_at_once_one_wins():
     shifts = list(Shift.objects.order_by("start"))
     for first, second in itertools.pairwise(shifts):
         assert first.end <= second.start
+
+
+def test_copying_a_week_twice_at_once_copies_it_once():
+    # A double click on "Vorwoche übernehmen": the second copy was a 500 (IntegrityError of
+    # the overlap constraint) instead of the refusal a later click gets.
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    people = [make_staff(f"agent{n}", roles.AGENT) for n in range(3)]
+    source = datetime.date(2026, 11, 30)
+    for person in people:
+        save_shift(
+            user=person,
+            day=source,
+            start=datetime.time(8),
+            end=datetime.time(14),
+            location=Location.HOME_OFFICE,
+        )
+    target = source + datetime.timedelta(days=7)
+    results = run_together(
+        [lambda: copy_week(source_monday=source, target_monday=target) for _n in range(4)]
+    )
+    assert sorted(r for r in results if isinstance(r, int)) == [3]
+    assert [type(r) for r in results if not isinstance(r, int)] == [Refusal] * 3
+    assert Shift.objects.filter(day=target).count() == 3
