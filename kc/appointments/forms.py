@@ -32,13 +32,22 @@ def slot_value(slot: Slot) -> str:
     return f"{slot.advisor_id}@{int(slot.starts_at.timestamp())}"
 
 
+# A slot beyond these years is no slot we offer; one at the end of the date range would
+# overflow the day-long window the booking service looks at around it.
+SLOT_YEARS = range(2000, 2101)
+
+
 def parse_slot(value: str) -> tuple[int, datetime.datetime]:
     advisor, _sep, seconds = value.partition("@")
+    refusal = Refusal(str(_("Bitte wählen Sie einen der angebotenen Termine.")))
     try:
         start = datetime.datetime.fromtimestamp(int(seconds), tz=datetime.UTC)
-        return int(advisor), start
+        advisor_id = int(advisor)
     except (ValueError, OverflowError, OSError) as error:
-        raise Refusal(str(_("Bitte wählen Sie einen der angebotenen Termine."))) from error
+        raise refusal from error
+    if start.year not in SLOT_YEARS:
+        raise refusal
+    return advisor_id, start
 
 
 def slot_label(slot: Slot, advisor_names: dict[int, str] | None = None) -> str:

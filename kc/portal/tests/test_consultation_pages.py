@@ -154,3 +154,20 @@ def test_another_customers_booking_is_404(customer_client: Client) -> None:
         assert customer_client.post(url, {"reason": "x", "form_token": "y" * 24}).status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == Booking.Status.BOOKED and theirs.ical_sequence == 0
+
+
+@pytest.mark.parametrize("seconds", ["253402300799", "253402214400"])
+def test_a_slot_value_at_the_edge_of_time_is_refused_on_the_form(
+    customer_client: Client, kind: AppointmentType, seconds: str
+) -> None:
+    """A hand-made slot value on 31 December 9999 matches the field's pattern; it is refused
+    with a reason, not a 500 from a day after it, and books nothing."""
+    erika = Advisor.objects.get(user__username="erika")
+    url = reverse("portal:consultation_book") + f"?art={kind.pk}"
+    _html, _slots, token = page_form(customer_client, url)
+    data = {"slot": f"{erika.pk}@{seconds}", "topic": "Sonstiges", "contact_phone": "0211 1",
+            "form_token": token}  # fmt: skip
+    response = customer_client.post(url, data)
+    assert response.status_code == 400
+    assert "angebotenen Termine" in response.content.decode()
+    assert not Booking.objects.exists()
