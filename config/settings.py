@@ -12,6 +12,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_decimal, env_int, env_list, env_str, load_dotenv
+from kc.core.logs import logging_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -70,6 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First the request id (on every log line), then the timing around everything else.
+    "kc.core.logs.RequestLogMiddleware",
+    "kc.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kc.api.middleware.ApiBodyLimitMiddleware",  # JSON 413 for the API (docs/api.md)
     "kc.core.middleware.RequestSizeLimitMiddleware",
@@ -247,6 +251,8 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KC_BEHIND_PROXY", False) else None
 )
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The load balancer and Prometheus ask the app servers directly on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)", r"^metrics$"]
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -393,9 +399,15 @@ MAILERS = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("KC_LOG_LEVEL", "INFO")},
-}
+# --- Logs and metrics (docs/operations.md) ---------------------------------
+# JSON lines in production, readable lines when developing; one line per request and task.
+KC_LOG_FORMAT = env_str("KC_LOG_FORMAT", "console" if DEBUG else "json")
+LOGGING = logging_settings(KC_LOG_FORMAT, env_str("KC_LOG_LEVEL", "INFO"))
+# /metrics answers these networks (CIDR or single addresses), or anyone with the bearer token.
+KC_METRICS_ALLOWED_IPS = env_list("KC_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+KC_METRICS_TOKEN = env_str("KC_METRICS_TOKEN", "")
+# Gauges computed from the database at each scrape (kc.core.metrics.DatabaseGauges).
+KC_METRICS_GAUGES = [
+    "kc.core.metrics.task_gauges",
+    "kc.desk.dashboard_metrics.work_gauges",
+]

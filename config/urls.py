@@ -3,10 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kc.api.api import api
+from kc.core import metrics as core_metrics
 from kc.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/live", core_views.healthz_live, name="healthz_live"),
+    path("healthz/ready", core_views.healthz_ready, name="healthz_ready"),
+    path("metrics", core_metrics.metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -28,3 +28,14 @@ class ProcessedMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mailbox} {self.uidvalidity}/{self.uid}"
+
+
+class MailboxFetch(models.Model):
+    """When each mailbox was last read through without an error: the mail fetch lag that
+    monitoring watches (kc_mail_fetch_lag_seconds). One row per mailbox, overwritten."""
+
+    mailbox = models.CharField(max_length=200, unique=True)
+    succeeded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} {self.succeeded_at:%Y-%m-%d %H:%M:%S}"

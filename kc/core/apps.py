@@ -23,6 +23,17 @@ class CoreConfig(AppConfig):
             )
         )
         post_migrate.connect(after_migrate, dispatch_uid="kc-after-migrate")
+        _connect_logging()
+
+
+def _connect_logging() -> None:
+    from django.tasks.signals import task_finished, task_started
+
+    from kc.core import logs
+
+    logs.configure_structlog()
+    task_started.connect(logs.task_started, dispatch_uid="kc-log-task-started")
+    task_finished.connect(logs.task_finished, dispatch_uid="kc-log-task-finished")
 
 
 def after_migrate(**kwargs: Any) -> None:

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from kc.core import readiness
+
 
 @never_cache
 @require_GET
@@ -19,6 +21,33 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", "database": database, "worker": worker},
         status=200 if healthy else 503,
+    )
+
+
+@never_cache
+@require_GET
+def healthz_live(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers requests. No database, no cache: a database outage must
+    not make the orchestrator restart every app server."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def healthz_ready(request: HttpRequest) -> JsonResponse:
+    """Readiness: may this app server get traffic? 503 names the failing parts. The worker
+    heartbeat is information only: requests are served without a worker."""
+    checks = readiness.run_checks()
+    ready = all(check["ok"] for check in checks.values())
+    worker = _worker_state() if checks["database"]["ok"] else {"ok": False, "detail": "no database"}
+    return JsonResponse(
+        {
+            "status": "ok" if ready else "error",
+            "failing": [name for name, check in checks.items() if not check["ok"]],
+            **checks,
+            "worker": worker,
+        },
+        status=200 if ready else 503,
     )
 
 

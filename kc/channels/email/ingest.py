@@ -21,7 +21,7 @@ from kc.cases.inbound import InboundAttachment, InboundEmail, receive_email
 from kc.channels.email.imap import FetchedMail, ImapConfig, ImapMailbox
 from kc.channels.email.parse import ParsedMail, is_automatic, parse_message
 from kc.channels.email.sanitize import html_to_text, sanitize_html
-from kc.channels.models import ProcessedMail
+from kc.channels.models import MailboxFetch, ProcessedMail
 from kc.core.enqueue import enqueue_with_transaction
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,9 @@ def ingest_mailbox(
                 batch = []
         if batch:
             _store_batch(mailbox, batch, box, own, report)
+    # Read through and logged out without an error (single mails may have failed: they are
+    # counted in report.failed, and the mailbox itself was reachable).
+    MailboxFetch.objects.update_or_create(mailbox=box, defaults={"succeeded_at": timezone.now()})
     return report
 
 

@@ -1,5 +1,6 @@
 """The task worker: django-tasks-db's db_worker plus a heartbeat for /healthz."""
 
+import logging
 import os
 import socket
 import threading
@@ -16,6 +17,13 @@ HEARTBEAT_SECONDS = 15
 
 class Command(DBWorkerCommand):
     help = "Run a background task worker that reports a heartbeat."
+
+    def configure_logging(self, verbosity: int) -> None:
+        super().configure_logging(verbosity)
+        if verbosity == 1:
+            # django.tasks says "started" and "finished" per task; kc.core.logs writes one
+            # line with the duration instead (failures still come with their traceback).
+            logging.getLogger("django.tasks").setLevel(logging.WARNING)
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
