@@ -151,7 +151,8 @@ def once_per_period(request: Request) -> Reason | None:
             day=f"{earlier_on:%d.%m.%Y}",
             number=earlier.number,
             years=years,
-            next=f"{add_years(earlier_on, years) + datetime.timedelta(days=1):%d.%m.%Y}",
+            # The first day the rule above lets through (not "less than N years" any more).
+            next=f"{add_years(earlier_on, years):%d.%m.%Y}",
         ),
     )
 

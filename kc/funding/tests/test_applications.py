@@ -13,6 +13,7 @@ from kc.core.models import AuditLogEntry
 from kc.core.uploads import UploadRejected
 from kc.core.validation import Refusal
 from kc.funding import applications, eligibility
+from kc.funding.amounts import add_years
 from kc.funding.models import (
     ApplicationDocument,
     DocumentKind,
@@ -223,3 +224,28 @@ def test_category_terms_are_validated() -> None:
     with pytest.raises(ValidationError) as error:
         cat.full_clean()
     assert {"percent", "cap", "required_documents"} <= set(error.value.message_dict)
+
+
+def test_the_repeat_refusal_names_the_first_day_the_rule_lets_through() -> None:
+    """Counted are applications received less than N years earlier: on the same calendar day
+    N years later a new one passes, and that is the day the refusal names."""
+    contract, cat = supplied_contract(), category()  # once in 5 years
+    earlier = apply(contract, cat)
+    earlier_on = timezone.localdate(earlier.applied_at)
+    free_again = add_years(earlier_on, 5)
+
+    def request(applied_on: datetime.date) -> eligibility.Request:
+        return eligibility.Request(
+            partner=contract.account.partner,
+            account=contract.account,
+            contract=contract,
+            category=cat,
+            commissioned_on=applied_on,
+            applied_on=applied_on,
+            amount=D("10.00"),
+        )
+
+    assert eligibility.once_per_period(request(free_again)) is None
+    reason = eligibility.once_per_period(request(free_again - datetime.timedelta(days=1)))
+    assert reason is not None and reason.code == "repeat"
+    assert f"wieder ab dem {free_again:%d.%m.%Y}" in reason.message
