@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from kc.api import reads
@@ -117,9 +117,9 @@ def case(request: HttpRequest, number: str) -> CaseDetailOut:
     summary="Add an internal note",
     auth=TokenAuth("cases:write"),
 )
-def add_note(request: HttpRequest, number: str, body: NoteIn) -> tuple[int, MessageOut]:
+def add_note(request: HttpRequest, number: str, body: NoteIn) -> Status[MessageOut]:
     found = get_object_or_404(Case, number=number)
     note = case_services.add_note(
         case=found, text=body.text, actor=technical_user(token_of(request))
     )
-    return 201, message_out(note)
+    return Status(201, message_out(note))

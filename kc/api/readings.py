@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from kc.api import reads
@@ -144,7 +144,7 @@ def readings(request: HttpRequest, number: str, page: PageQuery) -> ReadingPage:
     summary="Report a customer's reading",
     auth=TokenAuth("readings:write"),
 )
-def report_reading(request: HttpRequest, number: str, body: ReadingIn) -> tuple[int, ReadingOut]:
+def report_reading(request: HttpRequest, number: str, body: ReadingIn) -> Status[ReadingOut]:
     found = get_object_or_404(Meter, number=number)
     register = _register(found, body.obis_code)
     contract = _contract(found, body.read_on)
@@ -170,7 +170,7 @@ def report_reading(request: HttpRequest, number: str, body: ReadingIn) -> tuple[
             str(asked),
             {"verdict": asked.check.verdict, "resend_with": {"confirmed": True}},
         ) from asked
-    return 201, reading_out(reading)
+    return Status(201, reading_out(reading))
 
 
 def _register(meter: Meter, obis_code: str) -> Register:

@@ -7,6 +7,10 @@ import pytest
 from django.core.cache import cache
 
 from kc.api.services import issue_api_token
+from kc.cases.tests.factories import QueueFactory
+from kc.disconnection import chain
+from kc.disconnection.models import FieldOrder
+from kc.disconnection.tests.factories import claim, household_contract
 
 Bearer = Callable[..., dict[str, str]]
 
@@ -32,3 +36,16 @@ def bearer() -> Bearer:
         return {"Authorization": f"Bearer {raw}"}
 
     return make
+
+
+def sent_order() -> FieldOrder:
+    """A disconnection order sent to the field service (two unpaid claims, threatened,
+    announced, ordered)."""
+    QueueFactory(is_default=True)
+    contract = household_contract()
+    for day in (datetime.date(2026, 9, 15), datetime.date(2026, 10, 15)):
+        claim(contract, "150.00", day)
+    case = chain.threaten(contract, on=datetime.date(2026, 11, 20))
+    case = chain.announce(case, on=datetime.date(2026, 11, 21))
+    assert case.planned_on is not None
+    return chain.order_disconnection(case, on=case.planned_on)

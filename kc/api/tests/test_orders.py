@@ -1,30 +1,20 @@
 """The field service's API: bearer token with the orders scope, open orders, confirmation."""
 
-import datetime
-
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from kc.api.services import issue_api_token
-from kc.cases.tests.factories import QueueFactory
+from kc.api.tests.conftest import sent_order
 from kc.disconnection import chain
 from kc.disconnection.models import DisconnectionCase, FieldOrder
-from kc.disconnection.tests.factories import claim, household_contract
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def order() -> FieldOrder:
-    QueueFactory(is_default=True)
-    contract = household_contract()
-    for day in (datetime.date(2026, 9, 15), datetime.date(2026, 10, 15)):
-        claim(contract, "150.00", day)
-    case = chain.threaten(contract, on=datetime.date(2026, 11, 20))
-    case = chain.announce(case, on=datetime.date(2026, 11, 21))
-    assert case.planned_on is not None
-    return chain.order_disconnection(case, on=case.planned_on)
+    return sent_order()
 
 
 def bearer(scopes: list[str]) -> dict[str, str]:
