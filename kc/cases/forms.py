@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from kc.cases.models import Case, CaseTask, CaseType, Channel, Queue
 from kc.core.models import User
 
+# Who work can be given to: staff only. A portal customer is no colleague (and thousands of
+# them in every picker would make each case page heavy).
+ACTIVE_STAFF = {"is_active": True, "is_customer": False}
+
 
 class NewCaseForm(forms.Form):
     legend = _("Neuer Vorgang")
@@ -70,7 +74,7 @@ class StatusForm(forms.Form):
 class HandOffForm(forms.Form):
     queue = forms.ModelChoiceField(label=_("An Warteschlange"), queryset=Queue.objects.all())
     owner = forms.ModelChoiceField(
-        label=_("Verantwortlich"), required=False, queryset=User.objects.filter(is_active=True)
+        label=_("Verantwortlich"), required=False, queryset=User.objects.filter(**ACTIVE_STAFF)
     )
     note = forms.CharField(label=_("Was ist zu tun?"), widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -99,7 +103,7 @@ class CaseFilterForm(forms.Form):
 class BulkAssignForm(forms.Form):
     cases = forms.TypedMultipleChoiceField(coerce=int, choices=[])
     assignee = forms.ModelChoiceField(
-        label=_("Zuweisen an"), queryset=User.objects.filter(is_active=True)
+        label=_("Zuweisen an"), queryset=User.objects.filter(**ACTIVE_STAFF)
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -128,7 +132,7 @@ class TaskForm(forms.Form):
         help_text=_("Leer: der Name der Art, z. B. „Am Fenster aushändigen“."),
     )
     owner = forms.ModelChoiceField(
-        label=_("Verantwortlich"), required=False, queryset=User.objects.filter(is_active=True)
+        label=_("Verantwortlich"), required=False, queryset=User.objects.filter(**ACTIVE_STAFF)
     )
     note = forms.CharField(
         label=_("Hinweis"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -157,3 +157,20 @@ def test_a_garbage_queue_filter_shows_my_teams_tasks_not_a_500(  # type: ignore[
     response = client.get(reverse("cases:tasks"), {"queue": queue})
     assert response.status_code == 200
     assert task.case.number in response.content.decode()
+
+
+def test_a_portal_customer_is_no_task_owner(site_queue, agent) -> None:  # type: ignore[no-untyped-def]
+    case = CaseFactory()
+    customer = User.objects.create_user(
+        username="kundin@example.org", first_name="Paula", last_name="Portal", is_customer=True
+    )
+    home = Client()
+    home.force_login(agent)
+    page = home.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert "kundin@example.org" not in page and "Paula Portal" not in page
+    response = home.post(
+        reverse("cases:task_create", args=[case.number]),
+        {"task-kind": "print", "task-queue": "", "task-owner": customer.pk},
+    )
+    assert response.status_code == 400
+    assert not CaseTask.objects.exists()
