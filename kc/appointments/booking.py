@@ -65,7 +65,13 @@ def _check_slot(
 ) -> None:
     if not appointment_type.active:
         raise Refusal(_("Diese Terminart wird nicht mehr angeboten."))
-    if not advisor.active or not advisor.offers(appointment_type.mode):
+    # An advisor whose staff login is switched off has left: no slots are offered for them
+    # (slots.advisors_for), and a slot value naming them is refused the same way.
+    if (
+        not advisor.active
+        or not advisor.user.is_active
+        or not advisor.offers(appointment_type.mode)
+    ):
         raise Refusal(_("Diese Beraterin oder dieser Berater bietet diese Terminart nicht an."))
     window_start = starts_at - datetime.timedelta(days=1)
     window_end = starts_at + datetime.timedelta(days=1)

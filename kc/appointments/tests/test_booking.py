@@ -272,3 +272,21 @@ def test_a_slot_posted_by_hand_beyond_the_booking_horizon_is_refused(
     assert refused.value.problem == Problem.TOO_FAR
     last.refresh_from_db()
     assert last.starts_at == at(datetime.date(2027, 5, 29), 15, 30) and last.ical_sequence == 0
+
+
+def test_an_advisor_whose_login_is_switched_off_is_not_booked_or_moved_to() -> None:
+    """The free slots leave out an advisor whose staff account is deactivated; a slot value
+    naming them (an old page, a hand-made post) is refused too, booking and rescheduling."""
+    leaver, staying = advisor("weg"), advisor("da")
+    booked = book(advisor=staying)
+    User.objects.filter(pk=leaver.user_id).update(is_active=False)
+    leaver.refresh_from_db()
+    with pytest.raises(Refusal):
+        book(advisor=leaver, when=at(MONDAY, 14))
+    with pytest.raises(Refusal):
+        service.reschedule(
+            booking=booked, starts_at=at(MONDAY, 14), advisor=leaver, actor=None, now=NOW
+        )
+    booked.refresh_from_db()
+    assert booked.advisor_id == staying.pk and booked.starts_at == at(MONDAY, 10)
+    assert Booking.objects.count() == 1
