@@ -15,14 +15,14 @@ from pydantic import Field
 
 from kc.api import reads
 from kc.api.auth import TokenAuth, token_of
-from kc.api.errors import ErrorOut
+from kc.api.errors import REFUSALS, ErrorOut
 from kc.api.paging import PageMeta, PageQuery, page_of
 from kc.api.services import technical_user
 from kc.cases import services as case_services
 from kc.cases.models import Case, Message
 
 router = Router(auth=TokenAuth("cases"))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = REFUSALS
 ERRORS_404 = ERRORS | {404: ErrorOut}
 TIMELINE_LIMIT = 200
 

@@ -17,14 +17,14 @@ from ninja import Router, Schema
 
 from kc.api import reads
 from kc.api.auth import TokenAuth
-from kc.api.errors import ErrorOut
+from kc.api.errors import REFUSALS, ErrorOut
 from kc.api.paging import PageMeta, PageQuery, page_of
 from kc.core.text import search_key
 from kc.customers.models import BusinessPartner, ContractAccount
 from kc.supply.models import Contract
 
 router = Router(auth=TokenAuth("customers"))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = REFUSALS
 ERRORS_404 = ERRORS | {404: ErrorOut}
 
 

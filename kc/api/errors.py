@@ -49,6 +49,17 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
+# What the auth layer, the body limit and validation can answer on any token operation.
+REFUSALS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
+
+
 def default_code_and_message(status: int) -> tuple[str, str]:
     defaults = {
         400: ("bad_request", _("Die Anfrage ist fehlerhaft (kein gültiges JSON?).")),

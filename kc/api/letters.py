@@ -13,13 +13,13 @@ from ninja import Router, Schema
 
 from kc.api import reads
 from kc.api.auth import TokenAuth
-from kc.api.errors import ApiError, ErrorOut
+from kc.api.errors import REFUSALS, ApiError, ErrorOut
 from kc.api.paging import PageMeta, PageQuery, page_of
 from kc.core.http import pdf_response
 from kc.letters.models import Letter
 
 router = Router(auth=TokenAuth("letters"))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = REFUSALS
 
 
 class LetterOut(Schema):

@@ -19,12 +19,12 @@ from ninja import Router, Schema
 
 from kc.api import reads
 from kc.api.auth import TokenAuth
-from kc.api.errors import ApiError, ErrorOut
+from kc.api.errors import REFUSALS, ApiError, ErrorOut
 from kc.disconnection import chain
 from kc.disconnection.models import FieldOrder
 
 router = Router(auth=TokenAuth("orders"))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = REFUSALS
 
 
 class OrderOut(Schema):

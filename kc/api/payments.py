@@ -16,13 +16,13 @@ from ninja import Router, Schema
 
 from kc.api import reads
 from kc.api.auth import TokenAuth
-from kc.api.errors import ErrorOut
+from kc.api.errors import REFUSALS, ErrorOut
 from kc.api.paging import PageMeta, PageQuery, page_of_list
 from kc.customers.models import ContractAccount
 from kc.payments import ledger
 
 router = Router(auth=TokenAuth("payments"))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = REFUSALS | {404: ErrorOut}
 
 
 class BalanceOut(Schema):

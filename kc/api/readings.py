@@ -23,7 +23,7 @@ from pydantic import Field
 
 from kc.api import reads
 from kc.api.auth import TokenAuth, token_of
-from kc.api.errors import ApiError, ErrorOut
+from kc.api.errors import REFUSALS, ApiError, ErrorOut
 from kc.api.paging import PageMeta, PageQuery, page_of
 from kc.api.services import technical_user
 from kc.billing.selectors import billed_annual_consumption_in
@@ -31,7 +31,7 @@ from kc.supply import services as supply_services
 from kc.supply.models import Contract, Meter, MeterReading, Register
 
 router = Router(auth=TokenAuth("readings"))
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = REFUSALS | {404: ErrorOut}
 
 
 class RegisterOut(Schema):
