@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -65,6 +66,7 @@ def task_done(request: StaffRequest, task_id: int) -> HttpResponse:
     target = back if back and safe else reverse("cases:tasks")
     if form.is_valid():
         upload = form.cleaned_data["scan"]
+        asked_at = timezone.now()
         done = call_service(
             form,
             lambda: onsite.confirm(
@@ -75,6 +77,25 @@ def task_done(request: StaffRequest, task_id: int) -> HttpResponse:
                 filename=upload.name if upload else "",
             ),
         )
+        if done is not None and done.done_at is not None and done.done_at < asked_at:
+            # Done before this request (a colleague, or a second click): confirm() changed
+            # nothing, so this note and scan are not on the case; say so instead of "done".
+            who = (
+                done.done_by.get_full_name() or done.done_by.get_username() if done.done_by else ""
+            )
+            messages.warning(
+                request,
+                _(
+                    "„%(title)s“ war schon erledigt (%(who)s, %(at)s); Ihre Angaben wurden nicht "
+                    "übernommen."
+                )
+                % {
+                    "title": done.title,
+                    "who": who or "–",
+                    "at": formats.date_format(timezone.localtime(done.done_at), "d.m.Y H:i"),
+                },
+            )
+            return redirect(target)
         if done is not None:
             messages.success(request, _("Aufgabe erledigt und an den Vorgang gemeldet."))
             return redirect(target)

@@ -174,3 +174,24 @@ def test_a_portal_customer_is_no_task_owner(site_queue, agent) -> None:  # type:
     )
     assert response.status_code == 400
     assert not CaseTask.objects.exists()
+
+
+def test_a_second_confirmation_says_it_was_not_taken(  # type: ignore[no-untyped-def]
+    client: Client, site_queue, agent, on_site_staff
+) -> None:
+    # Two colleagues at the window confirm the same paper mail: the second scan is not stored,
+    # and the page said "erledigt und an den Vorgang gemeldet" all the same.
+    task = onsite.request_task(
+        case=CaseFactory(), kind=CaseTask.Kind.SCAN_MAIL, title="", note="", actor=agent
+    )
+    onsite.confirm(task=task, actor=on_site_staff, note="erste", scan=_png(), filename="a.png")
+    colleague = make_staff("vorort2", roles.CUSTOMER_CENTER)
+    client.force_login(colleague)
+    scan = SimpleUploadedFile("b.png", _png(), content_type="image/png")
+    response = client.post(
+        reverse("cases:task_done", args=[task.pk]), {"note": "zweite", "scan": scan}, follow=True
+    )
+    page = response.content.decode()
+    assert "war schon erledigt (vorort" in page and "nicht übernommen" in page
+    assert "an den Vorgang gemeldet" not in page
+    assert Attachment.objects.filter(message__case=task.case).count() == 1
