@@ -173,7 +173,11 @@ def test_work_gauges_cases_print_reconnections(client: Client, settings) -> None
     settings.KC_RECONNECTION_TARGET_MINUTES = 120
     now = timezone.now()
     queue = QueueFactory(name="Eingang")
-    CaseFactory(queue=queue, first_response_due=now - datetime.timedelta(minutes=5))  # breached
+    CaseFactory(  # breached
+        queue=queue,
+        received_at=now - datetime.timedelta(minutes=30),
+        first_response_due=now - datetime.timedelta(minutes=5),
+    )
     CaseFactory(queue=queue, first_response_due=now + datetime.timedelta(hours=5))
     CaseFactory(queue=queue, status=Case.Status.RESOLVED)
     LetterheadFactory()
@@ -189,7 +193,9 @@ def test_work_gauges_cases_print_reconnections(client: Client, settings) -> None
     samples = scrape(client)
     assert value(samples, "kc_cases_open", queue="Eingang") == 2
     assert value(samples, "kc_cases_waiting", queue="Eingang") == 2
-    assert value(samples, "kc_cases_sla_breached") == 1
+    assert value(samples, "kc_cases_sla_breached", queue="Eingang") == 1
+    oldest = value(samples, "kc_cases_oldest_waiting_age_seconds", queue="Eingang")
+    assert 30 * 60 <= oldest < 31 * 60
     assert value(samples, "kc_print_letters_waiting", stage="to_batch") == 1
     assert value(samples, "kc_print_letters_waiting", stage="to_print") == 0
     assert value(samples, "kc_reconnections_open") == 2
