@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from typing import Any
 
 from django.db.models import Count, Min, Q
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -71,7 +72,7 @@ def _case_gauges(now: datetime.datetime) -> Iterator[Metric]:
         ),
     }
     for queue_id, name in Queue.objects.order_by("name").values_list("pk", "name"):
-        row = rows.get(queue_id, {})
+        row: dict[str, Any] = rows.get(queue_id, {})
         for key, family in families.items():
             if key == "oldest":
                 oldest = row.get("oldest")
