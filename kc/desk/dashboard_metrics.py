@@ -5,7 +5,7 @@ plus the mail fetch lag. Named in KC_METRICS_GAUGES; a handful of queries per sc
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.db.models import Count, Min, Q
@@ -35,7 +35,7 @@ def _case_gauges(now: datetime.datetime) -> Iterator[Metric]:
     query is what the dashboard may afford every few seconds, not every scrape."""
     waiting = dashboard.waiting_cases()
     breached = dashboard.sla_breached(now)
-    rows = {
+    rows: dict[int, Mapping[str, Any]] = {
         row["queue_id"]: row
         for row in Case.objects.filter(status__in=OPEN_STATUSES)
         .values("queue_id")
@@ -72,7 +72,7 @@ def _case_gauges(now: datetime.datetime) -> Iterator[Metric]:
         ),
     }
     for queue_id, name in Queue.objects.order_by("name").values_list("pk", "name"):
-        row: dict[str, Any] = rows.get(queue_id, {})
+        row = rows.get(queue_id, {})
         for key, family in families.items():
             if key == "oldest":
                 oldest = row.get("oldest")
