@@ -142,10 +142,16 @@ def claw_back(
         return None
     text = _("Rückforderung Förderung {number}").format(number=application.number)
     due_on = today + datetime.timedelta(days=CLAIM_DUE_DAYS)
+    # A claim on the customer, so not a credit note: the (partial) reversal of the grant's
+    # credit note, which it names.
+    grant = LedgerDocument.objects.filter(
+        source=f"funding-{application.number}", kind=LedgerDocument.Kind.CREDIT_NOTE
+    ).first()
     document = ledger.post(
         account=application.account,
-        kind=LedgerDocument.Kind.CREDIT_NOTE,
+        kind=LedgerDocument.Kind.REVERSAL,
         source=f"funding-clawback-{application.number}",
+        reverses=grant,
         text=text,
         entries=[
             ledger.Entry(

@@ -183,6 +183,9 @@ def test_clawback_pro_rata_when_the_contract_ends_early(clerk: User) -> None:
     assert application.clawback_amount == expected
     claim = LedgerDocument.objects.get(source=f"funding-clawback-{application.number}")
     assert claim.lines.filter(side="customer").get().amount == expected
+    # A receivable is no "Gutschrift": the reversal of the grant's credit note.
+    grant = LedgerDocument.objects.get(source=f"funding-{application.number}")
+    assert (claim.kind, claim.reverses_id) == (LedgerDocument.Kind.REVERSAL, grant.pk)
     assert ledger.balance(application.account) == D("0.00")  # grant minus claim
     letter = Letter.objects.get(kind="funding_clawback")
     assert letter.values["betrag"] == "300,00 €"
