@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from kc.api.services import issue_api_token
 from kc.api.tests.conftest import sent_order
+from kc.core.models import AuditLogEntry
 from kc.disconnection import chain
 from kc.disconnection.models import DisconnectionCase, FieldOrder
 
@@ -36,6 +37,10 @@ def test_open_orders_and_confirmation(client: Client, order: FieldOrder) -> None
     listed = client.get("/api/v1/auftraege/", headers=headers).json()
     assert [o["number"] for o in listed] == [order.number]
     assert listed[0]["kind"] == "disconnect" and listed[0]["market_location"]
+    # The address is personal data: the list is audited per order, for the customer.
+    seen = AuditLogEntry.objects.get(object_type="disconnection.fieldorder")
+    assert seen.partner_id == order.case.contract.account.partner_id
+    assert seen.actor_name.startswith("API-Token ")
     url = f"/api/v1/auftraege/{order.number}/bestaetigung"
     body = {"executed_at": timezone.now().isoformat(), "done": True, "meter_reading": "4711.5"}
     answer = client.post(url, body, content_type="application/json", headers=headers)
