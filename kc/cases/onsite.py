@@ -18,7 +18,7 @@ from kc.cases.models import Case, CaseTask, Message, Queue
 from kc.cases.services import add_message, complete_task, hand_off_task
 from kc.core.models import Team, User
 from kc.core.uploads import prepare_upload
-from kc.core.validation import field_error
+from kc.core.validation import Refusal, field_error
 
 ONSITE_KINDS = frozenset(
     {
@@ -71,15 +71,30 @@ def request_task(
     )
 
 
+def may_confirm(user: User, task: CaseTask) -> bool:
+    """Who did the work says it is done: the task's team, its named owner, or a team lead
+    (who sees the team); an agent at home cannot tick off work at the counter."""
+    return (
+        user.team_id == task.queue.team_id
+        or user.pk == task.owner_id
+        or user.has_perm("core.view_team")
+    )
+
+
 @transaction.atomic
 def confirm(
     *, task: CaseTask, actor: User, note: str = "", scan: bytes | None = None, filename: str = ""
 ) -> CaseTask:
     """Done, reported back on the case. Paper mail needs its scan, which goes onto the case
     as a file (checked by content, then virus-scanned like every attachment)."""
-    task = CaseTask.objects.select_for_update().get(pk=task.pk)
+    task = CaseTask.objects.select_for_update().select_related("queue").get(pk=task.pk)
     if task.status == CaseTask.Status.DONE:
         return task
+    if not may_confirm(actor, task):
+        raise Refusal(
+            _("Nur das Team „%(team)s“ oder die Teamleitung kann diese Aufgabe erledigt melden.")
+            % {"team": task.queue.team}
+        )
     if task.kind in SCAN_REQUIRED and not scan:
         raise field_error("scan", _("Bitte den Scan der Papierpost anhängen."), "scan_missing")
     prepared = prepare_upload(scan) if scan else None

@@ -195,3 +195,18 @@ def test_a_second_confirmation_says_it_was_not_taken(  # type: ignore[no-untyped
     assert "war schon erledigt (vorort" in page and "nicht übernommen" in page
     assert "an den Vorgang gemeldet" not in page
     assert Attachment.objects.filter(message__case=task.case).count() == 1
+
+
+def test_only_the_team_the_owner_or_a_team_lead_confirm(site_queue, agent, on_site_staff) -> None:  # type: ignore[no-untyped-def]
+    task = onsite.request_task(
+        case=CaseFactory(), kind=CaseTask.Kind.HAND_OVER, title="", note="", actor=agent
+    )
+    with pytest.raises(Refusal, match="Kunden-Center"):
+        onsite.confirm(task=task, actor=agent, note="erledigt?")
+    task.refresh_from_db()
+    assert task.status == CaseTask.Status.OPEN
+    lead = make_staff("lead", roles.TEAM_LEAD)
+    assert onsite.may_confirm(lead, task)
+    assert onsite.may_confirm(on_site_staff, task)
+    task.owner = agent
+    assert onsite.may_confirm(agent, task)
