@@ -36,3 +36,24 @@ class ApiBodyLimitMiddleware:
                     {"limit_bytes": limit},
                 )
         return self.get_response(request)
+
+
+class ApiErrorShapeMiddleware:
+    """Unknown API paths (Django's 404 page) and wrong methods (ninja's plain 405) answered
+    in the API's error shape, so a client never has to parse HTML."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith(API_PREFIX)
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            shaped = error_response(response.status_code)
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response

@@ -156,3 +156,12 @@ def test_a_person_can_be_found_by_name_or_number(client: Client, bearer: Bearer)
     by_number = client.get(KUNDEN, {"q": partner.number}, headers=headers).json()
     assert [c["number"] for c in by_name["items"]] == [partner.number]
     assert [c["number"] for c in by_number["items"]] == [partner.number]
+
+
+def test_unknown_paths_and_wrong_methods_are_answered_in_the_shape(
+    client: Client, bearer: Bearer
+) -> None:
+    error_of(client.get("/api/v1/gibt-es-nicht"), 404, "not_found")
+    wrong = client.delete(KUNDEN, headers=bearer("customers"))
+    error_of(wrong, 405, "method_not_allowed")
+    assert "GET" in wrong["Allow"]
