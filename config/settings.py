@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "kc.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kc.api.middleware.ApiBodyLimitMiddleware",  # JSON 413 for the API (docs/api.md)
+    "kc.api.middleware.ApiErrorShapeMiddleware",  # JSON 404/405 for the API
     "kc.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
