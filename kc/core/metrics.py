@@ -19,13 +19,15 @@ import ipaddress
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, Count, F, Max, Min, Q, When
 from django.db.models.functions import Greatest
 from django.http import HttpRequest, HttpResponse
+from django.tasks.base import DEFAULT_TASK_QUEUE_NAME
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
@@ -164,6 +166,9 @@ def scrape_registry() -> CollectorRegistry:
 # --- core's gauges: task queue and workers -------------------------------------------------
 
 
+_NO_TASKS: Mapping[str, Any] = {"ready": 0, "oldest": None, "running": 0, "failed": 0}
+
+
 def seconds_since(moment: datetime.datetime | None, now: datetime.datetime) -> float:
     return 0.0 if moment is None else max(0.0, (now - moment).total_seconds())
 
@@ -204,8 +209,10 @@ def task_gauges(now: datetime.datetime) -> Iterator[Metric]:
     failed = GaugeMetricFamily(
         "kc_tasks_failed_last_hour", "Task runs that failed in the last hour", labels=["queue"]
     )
-    for row in rows:
-        queue = row["queue_name"]
+    by_queue: dict[str, Mapping[str, Any]] = {row["queue_name"]: row for row in rows}
+    # The default queue always reports, so "no tasks" reads 0 and not "no data".
+    by_queue.setdefault(DEFAULT_TASK_QUEUE_NAME, _NO_TASKS)
+    for queue, row in sorted(by_queue.items()):
         depth.add_metric([queue], row["ready"])
         age.add_metric([queue], seconds_since(row["oldest"], now))
         running.add_metric([queue], row["running"])

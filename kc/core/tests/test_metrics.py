@@ -145,6 +145,7 @@ def disconnection_case(status: str, **fields: object) -> DisconnectionCase:
 def test_task_queue_depth_age_and_workers(client: Client) -> None:
     empty = scrape(client)
     assert value(empty, "kc_workers_alive") == 0
+    assert value(empty, "kc_task_queue_depth", queue="default") == 0
     assert value(empty, "kc_worker_heartbeat_age_seconds") == float("inf")
     now = timezone.now()
     for _ in range(3):
