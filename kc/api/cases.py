@@ -3,6 +3,9 @@
 GET  /api/v1/vorgaenge/?kunde=&status=     cases, newest first
 GET  /api/v1/vorgaenge/{number}            one case with its timeline
 POST /api/v1/vorgaenge/{number}/notizen    an internal note (kc.cases.services.add_note)
+POST /api/v1/vorgaenge/{number}/antworten  an answer into the customer's portal mailbox
+                                           (kc.cases.portal_messages.reply_to_portal;
+                                           scope "cases:reply")
 """
 
 import datetime
@@ -18,6 +21,7 @@ from kc.api.auth import TokenAuth, token_of
 from kc.api.errors import REFUSALS, ErrorOut
 from kc.api.paging import PageMeta, PageQuery, page_of
 from kc.api.services import technical_user
+from kc.cases import portal_messages
 from kc.cases import services as case_services
 from kc.cases.models import Case, Message
 
@@ -123,3 +127,17 @@ def add_note(request: HttpRequest, number: str, body: NoteIn) -> Status[MessageO
         case=found, text=body.text, actor=technical_user(token_of(request))
     )
     return Status(201, message_out(note))
+
+
+@router.post(
+    "/vorgaenge/{number}/antworten",
+    response={201: MessageOut} | ERRORS_404,
+    summary="Answer the customer in the portal",
+    auth=TokenAuth("cases:reply"),
+)
+def reply(request: HttpRequest, number: str, body: NoteIn) -> Status[MessageOut]:
+    found = get_object_or_404(Case, number=number)
+    message = portal_messages.reply_to_portal(
+        case=found, text=body.text, actor=technical_user(token_of(request))
+    )
+    return Status(201, message_out(message))

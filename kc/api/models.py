@@ -38,6 +38,7 @@ class ApiToken(models.Model):
         READINGS_WRITE = "readings:write", _("Zählerstände melden")
         CASES = "cases", _("Vorgänge lesen")
         CASES_WRITE = "cases:write", _("Notizen zu Vorgängen schreiben")
+        CASES_REPLY = "cases:reply", _("Kunden im Portal antworten")
         LETTERS = "letters", _("Briefe lesen und herunterladen")
         PAYMENTS = "payments", _("Offene Posten und Salden lesen")
 

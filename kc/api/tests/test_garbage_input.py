@@ -8,19 +8,11 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from kc.api.api import api
+from kc.api.models import ApiToken
 from kc.api.tests.conftest import Bearer
 
 pytestmark = pytest.mark.django_db
-ALL_SCOPES = (
-    "customers",
-    "readings",
-    "readings:write",
-    "cases",
-    "cases:write",
-    "letters",
-    "payments",
-    "orders",
-)
+ALL_SCOPES = tuple(ApiToken.Scope.values)
 PATH_VALUES = ["0", "ÄÖÜ-ß", "x" * 300, "%00", "-1"]
 QUERIES: list[dict[str, str]] = [
     {"limit": "-1"},

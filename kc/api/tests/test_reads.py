@@ -181,3 +181,29 @@ def test_balance_and_open_items(client: Client, bearer: Bearer) -> None:
     assert items["count"] == 2 and items["next_offset"] == 1
     assert items["items"][0]["open_amount"] == "45.50" and items["items"][0]["is_due"] is True
     assert len(audit_rows("Inkasso", "customers.contractaccount")) == 2
+
+
+def test_an_answer_into_the_portal_needs_its_own_scope_and_a_customer(
+    client: Client, bearer: Bearer
+) -> None:
+    partner = BusinessPartnerFactory(email="kundin@example.org")
+    case = CaseFactory(partner=partner)
+    answer = {"text": "Ihr Zählerstand ist eingegangen."}
+    url = f"/api/v1/vorgaenge/{case.number}/antworten"
+    notes_only = bearer("cases", "cases:write")
+    refused = client.post(url, answer, content_type="application/json", headers=notes_only)
+    assert refused.status_code == 403
+    headers = bearer("cases", "cases:reply", name="Kundenservice-Bot")
+    sent = client.post(url, answer, content_type="application/json", headers=headers)
+    assert sent.status_code == 201 and sent.json()["kind"] == "portal_out"
+    # The customer is told by e-mail that an answer waits in the portal.
+    assert Message.objects.filter(case=case, kind=Message.Kind.EMAIL_OUT).count() == 1
+    orphan = CaseFactory()
+    nobody = client.post(
+        f"/api/v1/vorgaenge/{orphan.number}/antworten",
+        answer,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert nobody.status_code == 422
+    assert nobody.json()["error"]["details"]["text"][0]["code"] == "no_partner"
