@@ -87,7 +87,8 @@ def assess(
     """The terms in force, the amount and every failing reason, before anything is stored:
     what the portal shows before the customer submits."""
     applied_on = applied_on or timezone.localdate()
-    terms = selectors.terms_in_force(category, applied_on) or category
+    in_force = selectors.terms_in_force(category, applied_on)
+    terms = in_force or category
     amount = grant_amount(terms_of(terms), price)
     request = eligibility.Request(
         partner=partner,
@@ -98,7 +99,14 @@ def assess(
         applied_on=applied_on,
         amount=amount,
     )
-    return terms, amount, eligibility.check(request)
+    reasons = eligibility.check(request)
+    if in_force is None and not any(reason.code == "inactive" for reason in reasons):
+        # The key's version in force is switched off: an older, still active version of it
+        # (its id posted by hand) must not let the application through on the old terms.
+        reasons.insert(
+            0, eligibility.Reason("inactive", _("Diese Förderung wird derzeit nicht angeboten."))
+        )
+    return terms, amount, reasons
 
 
 def _prepared(uploads_: Sequence[Upload]) -> list[tuple[str, uploads.PreparedUpload]]:

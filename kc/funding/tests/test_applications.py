@@ -249,3 +249,16 @@ def test_the_repeat_refusal_names_the_first_day_the_rule_lets_through() -> None:
     reason = eligibility.once_per_period(request(free_again - datetime.timedelta(days=1)))
     assert reason is not None and reason.code == "repeat"
     assert f"wieder ab dem {free_again:%d.%m.%Y}" in reason.message
+
+
+def test_a_category_whose_version_in_force_is_switched_off_takes_no_application() -> None:
+    """A new, inactive version of the key ends the offer; the older version, still marked
+    active, must not take an application on its terms (its id posted by hand)."""
+    today = timezone.localdate()
+    old = category()
+    category(program=old.program, valid_from=today - datetime.timedelta(days=1), active=False)
+    contract = supplied_contract()
+    with pytest.raises(applications.Ineligible) as refused:
+        apply(contract, old)
+    assert codes(refused.value) == ["inactive"]
+    assert not FundingApplication.objects.exists()
