@@ -106,8 +106,9 @@ def send(delivery_id: int) -> str:
 
 def send_due(limit: int = 200) -> int:
     """The sweep: every pending delivery whose (re)try is due, oldest first."""
+    # A paused endpoint's deliveries wait for it without holding up the others.
     due = WebhookDelivery.objects.filter(
-        status=Status.PENDING, next_try_at__lte=timezone.now()
+        status=Status.PENDING, next_try_at__lte=timezone.now(), endpoint__active=True
     ).order_by("next_try_at", "pk")
     sent = 0
     for delivery_id in list(due.values_list("pk", flat=True)[:limit]):

@@ -257,3 +257,15 @@ def test_field_order_events(receiver: Receiver, client: Client, bearer: Bearer) 
     assert confirmed.payload["data"]["status"] == "done"
     assert webhooks.send_due() == 2
     assert [p["event"] for p in receiver.processed] == ["order.created", "order.confirmed"]
+
+
+def test_a_paused_endpoint_keeps_its_deliveries_until_it_is_active_again(
+    receiver: Receiver,
+) -> None:
+    hook = endpoint(receiver.url)
+    CaseFactory()
+    WebhookEndpoint.objects.filter(pk=hook.pk).update(active=False)
+    assert webhooks.send_due() == 0 and receiver.headers == []
+    assert only_delivery("case.created").status == "pending"
+    WebhookEndpoint.objects.filter(pk=hook.pk).update(active=True)
+    assert webhooks.send_due() == 1 and len(receiver.processed) == 1
