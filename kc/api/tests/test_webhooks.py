@@ -269,3 +269,15 @@ def test_a_paused_endpoint_keeps_its_deliveries_until_it_is_active_again(
     assert only_delivery("case.created").status == "pending"
     WebhookEndpoint.objects.filter(pk=hook.pk).update(active=True)
     assert webhooks.send_due() == 1 and len(receiver.processed) == 1
+
+
+def test_a_withdrawn_order_is_announced(receiver: Receiver, agent: User) -> None:
+    from kc.disconnection import chain
+
+    endpoint(receiver.url, events="order.cancelled")
+    order = sent_order()
+    chain.stop(order.case, reason="Gesundheitsgefahr", actor=agent)
+    cancelled = only_delivery("order.cancelled")
+    assert cancelled.payload["data"]["order"] == order.number
+    assert cancelled.payload["data"]["status"] == "cancelled"
+    assert webhooks.send_due() == 1
