@@ -19,11 +19,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / ".data"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DB = "kc_bench_imports"
 IBANS = ["DE89370400440532013000", "DE02120300000000202051", "DE02100500000024290661"]
@@ -38,15 +38,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         return run_child(args)
-    DATA.mkdir(parents=True, exist_ok=True)
-    (DATA / ".gitignore").write_text("*\n", encoding="utf-8")
     failed = 0
     for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KC_", "DATABASE_URL"))}
-        env |= {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "KC_VAR_DIR": str(DATA / "imports-sqlite"),
-        }
+        # Its own folder outside bench/.data: other benches clean that one up.
+        var_dir = tempfile.mkdtemp(prefix=f"kc-bench-imports-{db}-")
+        env |= {"DJANGO_SETTINGS_MODULE": "config.settings", "KC_VAR_DIR": var_dir}
         if db == "postgres":
             env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
         command = [sys.executable, __file__, "--child", db, "--customers", str(args.customers)]
