@@ -340,6 +340,8 @@ KC_APPOINTMENT_GRID_MINUTES = env_int("KC_APPOINTMENT_GRID_MINUTES", 30)
 KC_APPOINTMENT_LEAD_MINUTES = env_int("KC_APPOINTMENT_LEAD_MINUTES", 120)
 KC_APPOINTMENT_HORIZON_DAYS = env_int("KC_APPOINTMENT_HORIZON_DAYS", 90)
 KC_APPOINTMENT_REMINDER_HOURS = env_int("KC_APPOINTMENT_REMINDER_HOURS", 24)
+# Coming appointments one customer may hold through the portal at a time.
+KC_APPOINTMENT_MAX_OPEN_PER_CUSTOMER = env_int("KC_APPOINTMENT_MAX_OPEN_PER_CUSTOMER", 3)
 
 # --- Letters and print room -------------------------------------------------
 # The customer center's printer as an IPP URI (ipp://host:631/printers/NAME); empty: letters

@@ -10,6 +10,7 @@ import datetime
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,6 +106,23 @@ def _describe(booking: Booking) -> str:
 
 
 @transaction.atomic
+def _check_open_bookings(partner: BusinessPartner, now: datetime.datetime) -> None:
+    """A customer holds a few coming appointments in the portal at most, so no one can block
+    an advisor's calendar; agents may book more on the phone."""
+    limit = settings.KC_APPOINTMENT_MAX_OPEN_PER_CUSTOMER
+    coming = Booking.objects.filter(
+        partner=partner, status=Booking.Status.BOOKED, ends_at__gt=now
+    ).count()
+    if coming >= limit:
+        raise Refusal(
+            _(
+                "Sie haben schon %(count)d kommende Termine. Bitte sagen Sie einen ab oder "
+                "rufen Sie uns an, wenn Sie weitere brauchen."
+            )
+            % {"count": coming}
+        )
+
+
 def book(
     *,
     partner: BusinessPartner,
@@ -136,6 +154,8 @@ def book(
     if account is not None and account.partner_id != partner.pk:
         raise Refusal(_("Das Vertragskonto gehört nicht zu diesem Kunden."))
     _lock_advisors([advisor])
+    if channel == Booking.Channel.PORTAL:
+        _check_open_bookings(partner, now)
     _check_slot(advisor, appointment_type, starts_at, now)
     ensure_number_range()
     number = next_number("booking")

@@ -290,3 +290,24 @@ def test_an_advisor_whose_login_is_switched_off_is_not_booked_or_moved_to() -> N
     booked.refresh_from_db()
     assert booked.advisor_id == staying.pk and booked.starts_at == at(MONDAY, 10)
     assert Booking.objects.count() == 1
+
+
+def test_a_portal_customer_holds_a_few_coming_appointments_at_most(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.KC_APPOINTMENT_MAX_OPEN_PER_CUSTOMER = 2
+    partner = BusinessPartnerFactory()
+    kind, person = appointment_type(), advisor()
+    portal = {"channel": Booking.Channel.PORTAL, "appointment_type": kind, "advisor": person}
+    book(partner, at(MONDAY, 9), **portal)
+    book(partner, at(MONDAY, 13), **portal)
+    with pytest.raises(Refusal, match="2 kommende Termine"):
+        book(partner, at(MONDAY, 15), **portal)
+    assert Booking.objects.filter(partner=partner).count() == 2
+    # an agent on the phone may book more, and a cancelled one frees a place in the portal
+    book(partner, at(MONDAY, 15), appointment_type=kind, advisor=person)
+    first = Booking.objects.filter(partner=partner).order_by("starts_at").first()
+    assert first is not None
+    service.cancel(booking=first, actor=None, reason="", by_partner=partner, now=NOW)
+    Booking.objects.filter(partner=partner, channel=Booking.Channel.AGENT).update(
+        status=Booking.Status.CANCELLED
+    )
+    book(partner, at(MONDAY, 9), **portal)

@@ -15,6 +15,7 @@ from kc.appointments.models import Advisor, AppointmentType, Booking
 from kc.appointments.tests.factories import advisor, appointment_type, at, future_booking
 from kc.cases.models import CaseType, Message
 from kc.cases.tests.factories import QueueFactory
+from kc.core.models import User
 from kc.customers.models import BusinessPartner
 from kc.portal.tests.factories import customer
 
@@ -56,8 +57,9 @@ def test_the_customer_books_a_slot_once_and_sees_it(
     url = reverse("portal:consultation_book") + f"?art={kind.pk}&woche={next_week()}"
     html, slots, token = page_form(customer_client, url)
     assert len(slots) >= 20 and "Erika" not in html  # the customer does not pick the advisor
+    assert 'name="contact_email"' not in html  # the invitation goes to the login address
     data = {"slot": slots[0], "topic": "Heizung und Wärmepumpe", "contact_phone": "0211 99",
-            "contact_email": partner.email, "form_token": token}  # fmt: skip
+            "contact_email": "fremd@example.org", "form_token": token}  # fmt: skip
     first = customer_client.post(url, data)
     booking = Booking.objects.get(partner=partner)
     assert first.status_code == 302
@@ -65,6 +67,8 @@ def test_the_customer_books_a_slot_once_and_sees_it(
     assert customer_client.post(url, data).status_code == 302  # double click: once
     assert Booking.objects.filter(partner=partner).count() == 1
     assert booking.channel == Booking.Channel.PORTAL and booking.contact_phone == "0211 99"
+    login = User.objects.get(portal_account__partner=partner)
+    assert booking.contact_email == login.email != "fremd@example.org"
     assert booking.case.case_type == CaseType.CONSULTATION
     assert booking.case.messages.filter(kind=Message.Kind.EMAIL_OUT).count() == 1
     detail = customer_client.get(first["Location"]).content.decode()

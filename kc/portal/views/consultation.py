@@ -29,7 +29,13 @@ from kc.portal.views.messages import submit_once
 
 
 class PortalBookingForm(OnceForm, BookingDetailsForm):
-    field_order = ["slot", "topic", "customer_note", "contact_phone", "contact_email"]
+    field_order = ["slot", "topic", "customer_note", "contact_phone"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The invitation names the customer and the appointment: it goes to the verified
+        # login address only, never to an address typed into the form.
+        del self.fields["contact_email"]
 
 
 class PortalRescheduleForm(OnceForm, RescheduleForm):
@@ -79,7 +85,7 @@ def book(request: CustomerRequest) -> HttpResponse:
     partner = scope(request).partner
     form = PortalBookingForm(
         request.POST or None,
-        initial={"contact_phone": partner.phone or partner.mobile, "contact_email": partner.email},
+        initial={"contact_phone": partner.phone or partner.mobile},
     )
     if kind is not None and submitted(request, form):
         data = form.cleaned_data
@@ -94,7 +100,7 @@ def book(request: CustomerRequest) -> HttpResponse:
                 topic=data["topic"],
                 customer_note=data["customer_note"],
                 contact_phone=data["contact_phone"],
-                contact_email=data["contact_email"],
+                contact_email=request.user.email,
                 channel=Booking.Channel.PORTAL,
                 actor=request.user,
             )
