@@ -159,7 +159,14 @@ def once_per_period(request: Request) -> Reason | None:
 
 def budget_left(request: Request) -> Reason | None:
     use = selectors.consumption(request.category.program_id, request.applied_on.year)
-    if use.budget is None or use.left <= 0:
+    if use.budget is None:
+        return Reason(
+            "budget",
+            _("Für {year} ist in diesem Programm noch kein Förderbudget freigegeben.").format(
+                year=request.applied_on.year
+            ),
+        )
+    if use.left <= 0:
         return Reason(
             "budget",
             _("Das Förderbudget {year} ist ausgeschöpft.").format(year=request.applied_on.year),

@@ -152,6 +152,16 @@ def test_no_budget_left_in_the_year_refuses_the_application() -> None:
     assert "100,00 €" in str(refused.value)
 
 
+def test_a_year_without_a_budget_says_so_instead_of_used_up() -> None:
+    contract, cat = supplied_contract(), category()
+    ProgramBudget.objects.filter(program=cat.program).delete()
+    with pytest.raises(applications.Ineligible) as refused:
+        apply(contract, cat)
+    assert codes(refused.value) == ["budget"]
+    assert "noch kein Förderbudget freigegeben" in str(refused.value)
+    assert "ausgeschöpft" not in str(refused.value)
+
+
 def test_an_inactive_category_or_contract_ended_is_refused() -> None:
     contract = supplied_contract()
     cat = category(active=False)
