@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from kc.api import cases, cti, customers, errors, letters, orders, payments, readings
+from kc.api.parsing import StrictParser
 from kc.api.schema_access import schema_access
 
 api = NinjaAPI(
@@ -11,6 +12,7 @@ api = NinjaAPI(
     urls_namespace="api_v1",
     # openapi.json: staff or any valid API token; the interactive docs: staff only.
     docs_decorator=schema_access,
+    parser=StrictParser(),
 )
 errors.install(api)
 api.add_router("/cti", cti.router, tags=["CTI"])

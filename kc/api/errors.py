@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -62,7 +63,10 @@ REFUSALS: dict[int, type[ErrorOut]] = {
 
 def default_code_and_message(status: int) -> tuple[str, str]:
     defaults = {
-        400: ("bad_request", _("Die Anfrage ist fehlerhaft (kein gültiges JSON?).")),
+        400: (
+            "bad_request",
+            _("Die Anfrage ist fehlerhaft: kein gültiges JSON oder unzulässige Zeichen."),
+        ),
         401: ("unauthorized", _("Anmeldung fehlt oder ist ungültig.")),
         403: ("forbidden", _("Dafür fehlt die Berechtigung.")),
         404: ("not_found", _("Nicht gefunden.")),
@@ -131,6 +135,17 @@ def _django_validation_error(request: HttpRequest, exc: DjangoValidationError) -
     return error_response(422, "refused", " ".join(messages)[:500], details)
 
 
+def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """The database refused a value the schema let through (a NUL character, which
+    PostgreSQL text cannot hold; a number beyond a column's range): the input's fault."""
+    logger.info("API input refused by the database on %s: %s", request.path, exc)
+    return error_response(
+        422,
+        "invalid_data",
+        _("Die Eingaben enthalten unzulässige Zeichen oder zu große Werte."),
+    )
+
+
 def _refusal(request: HttpRequest, exc: Refusal) -> HttpResponse:
     return error_response(409, "refused", str(exc))
 
@@ -160,6 +175,7 @@ HANDLERS: dict[type[Exception], Callable[..., HttpResponse]] = {
     ValidationError: _validation_error,
     DjangoValidationError: _django_validation_error,
     Refusal: _refusal,
+    DataError: _data_error,
     Http404: _not_found,
     PermissionDenied: _forbidden,
     RequestDataTooBig: _too_big,

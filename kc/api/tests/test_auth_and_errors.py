@@ -165,3 +165,20 @@ def test_unknown_paths_and_wrong_methods_are_answered_in_the_shape(
     wrong = client.delete(KUNDEN, headers=bearer("customers"))
     error_of(wrong, 405, "method_not_allowed")
     assert "GET" in wrong["Allow"]
+
+
+def test_nul_characters_are_refused_at_the_door(client: Client, bearer: Bearer) -> None:
+    """PostgreSQL text cannot hold NUL: refused as bad input on every database alike."""
+    from kc.cases.tests.factories import CaseFactory
+
+    case = CaseFactory()
+    headers = bearer("customers", "cases:write")
+    error_of(client.get(KUNDEN, {"q": "a\x00b"}, headers=headers), 400, "invalid_characters")
+    note = client.post(
+        f"/api/v1/vorgaenge/{case.number}/notizen",
+        '{"text": "Null\\u0000zeichen"}',
+        content_type="application/json",
+        headers=headers,
+    )
+    error_of(note, 400, "bad_request")
+    assert not case.messages.exists()

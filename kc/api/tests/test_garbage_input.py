@@ -30,6 +30,8 @@ BODIES: list[str] = [
     '{"read_on": "gestern", "value": "-1"}',
     '{"executed_at": "2026-13-45", "done": "vielleicht"}',
     '"' + "x" * 5000 + '"',
+    '{"text": "Null\\u0000zeichen"}',
+    '{"read_on": "2026-11-01", "value": "1e20", "obis_code": "\\u0000"}',
 ]
 
 
