@@ -232,16 +232,20 @@ def escalate_due_complaints(now: datetime.datetime | None = None) -> tuple[int, 
     Returns (escalated, flagged); running it again changes nothing."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    calendar = default_calendar()
     # N open days before the deadline lie within 2N + 14 calendar days (holidays included).
     horizon = today + datetime.timedelta(days=2 * settings.KC_COMPLAINT_ESCALATION_DAYS + 14)
-    waiting = Complaint.objects.filter(
-        answered_at__isnull=True, escalated_at__isnull=True, answer_due__lte=horizon
-    ).order_by("answer_due", "pk")
+    waiting = (
+        Complaint.objects.filter(
+            answered_at__isnull=True, escalated_at__isnull=True, answer_due__lte=horizon
+        )
+        .select_related("case__queue__calendar")
+        .order_by("answer_due", "pk")
+    )
+    # Open days are counted on the calendar that set the answer day: the case's queue's.
     escalated = sum(
         escalate(complaint=complaint, now=now)
         for complaint in waiting
-        if escalation_due(complaint, today, calendar)
+        if escalation_due(complaint, today, calendar_for(complaint.case))
     )
     overdue = Complaint.objects.filter(
         answered_at__isnull=True, overdue_flagged_at__isnull=True, answer_due__lt=today

@@ -191,6 +191,25 @@ def test_escalation_days_are_configurable(agent: User, settings) -> None:  # typ
     assert complaints.escalate_due_complaints(at(2026, 11, 30, 8)) == (1, 0)
 
 
+def test_escalation_counts_open_days_on_the_queues_calendar(agent: User) -> None:
+    from kc.cases.tests.factories import QueueFactory
+    from kc.core.models import CalendarSetting
+
+    weekdays_only = CalendarSetting.objects.create(
+        name="Mo-Fr",
+        config={
+            "weekly_hours": {
+                day: [["08:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")
+            }
+        },
+    )
+    queue = QueueFactory(name="Mo-Fr-Team", is_default=False, calendar=weekdays_only)
+    complaints.register_complaint(case=complaint_case(queue=queue), category="billing", actor=agent)
+    # Due Tuesday 1 Dec; five open days Monday to Friday before it start on Tuesday 24 Nov
+    # (on the default Mon–Sat calendar only on Wednesday 25 Nov).
+    assert complaints.escalate_due_complaints(at(2026, 11, 24, 12)) == (1, 0)
+
+
 def test_overdue_complaints_are_flagged_once_and_answered_ones_left_alone(agent: User) -> None:
     overdue = complaints.register_complaint(case=complaint_case(), category="billing", actor=agent)
     answered = complaints.register_complaint(case=complaint_case(), category="prices", actor=agent)
