@@ -28,6 +28,7 @@ from kc.cases.models import Case, Message
 router = Router(auth=TokenAuth("cases"))
 ERRORS = REFUSALS
 ERRORS_404 = ERRORS | {404: ErrorOut}
+WRITE_ERRORS = ERRORS_404 | {409: ErrorOut}
 TIMELINE_LIMIT = 200
 
 
@@ -117,7 +118,7 @@ def case(request: HttpRequest, number: str) -> CaseDetailOut:
 
 @router.post(
     "/vorgaenge/{number}/notizen",
-    response={201: MessageOut} | ERRORS_404,
+    response={201: MessageOut} | WRITE_ERRORS,
     summary="Add an internal note",
     auth=TokenAuth("cases:write"),
 )
@@ -131,7 +132,7 @@ def add_note(request: HttpRequest, number: str, body: NoteIn) -> Status[MessageO
 
 @router.post(
     "/vorgaenge/{number}/antworten",
-    response={201: MessageOut} | ERRORS_404,
+    response={201: MessageOut} | WRITE_ERRORS,
     summary="Answer the customer in the portal",
     auth=TokenAuth("cases:reply"),
 )

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -21,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from kc.core.validation import Refusal
 
 logger = logging.getLogger("kc.api")
+UNAVAILABLE_RETRY_SECONDS = 5
 
 
 class ApiError(HttpError):
@@ -75,6 +76,7 @@ def default_code_and_message(status: int) -> tuple[str, str]:
         413: ("payload_too_large", _("Die Anfrage ist zu groß.")),
         422: ("validation_failed", _("Die Eingaben sind ungültig.")),
         429: ("rate_limited", _("Zu viele Anfragen. Bitte später erneut versuchen.")),
+        503: ("unavailable", _("Der Dienst ist kurz nicht erreichbar.")),
     }
     return defaults.get(status, ("server_error", _("Interner Fehler. Bitte später erneut.")))
 
@@ -146,6 +148,26 @@ def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     )
 
 
+def _integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    """Two writes collided (e.g. the same reading sent twice at once): the later one lost."""
+    logger.info("API write conflict on %s: %s", request.path, exc)
+    return error_response(
+        409, "conflict", _("Gleichzeitig wurde dasselbe geändert. Bitte den Stand neu abrufen.")
+    )
+
+
+def _database_unavailable(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """The database is restarting or unreachable: nothing was done, try again shortly."""
+    logger.warning("API request %s without a database: %s", request.path, exc)
+    response = error_response(
+        503,
+        "unavailable",
+        _("Der Dienst ist kurz nicht erreichbar. Bitte in einigen Sekunden erneut versuchen."),
+    )
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
+    return response
+
+
 def _refusal(request: HttpRequest, exc: Refusal) -> HttpResponse:
     return error_response(409, "refused", str(exc))
 
@@ -176,6 +198,9 @@ HANDLERS: dict[type[Exception], Callable[..., HttpResponse]] = {
     DjangoValidationError: _django_validation_error,
     Refusal: _refusal,
     DataError: _data_error,
+    IntegrityError: _integrity_error,
+    OperationalError: _database_unavailable,
+    InterfaceError: _database_unavailable,
     Http404: _not_found,
     PermissionDenied: _forbidden,
     RequestDataTooBig: _too_big,

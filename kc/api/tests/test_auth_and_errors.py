@@ -182,3 +182,35 @@ def test_nul_characters_are_refused_at_the_door(client: Client, bearer: Bearer) 
     )
     error_of(note, 400, "bad_request")
     assert not case.messages.exists()
+
+
+def test_a_database_outage_is_503_with_retry_after(
+    client: Client, bearer: Bearer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from kc.api import customers
+
+    headers = bearer("customers")
+
+    def restarting(*args: object) -> None:
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(customers, "_search", restarting)
+    answer = client.get(KUNDEN, headers=headers)
+    error = error_of(answer, 503, "unavailable")
+    assert answer["Retry-After"] == "5" and "administrator" not in error["message"]
+
+
+def test_a_collision_of_two_writes_is_409(
+    client: Client, bearer: Bearer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import IntegrityError
+
+    from kc.api import customers
+
+    def collided(*args: object) -> None:
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(customers, "_search", collided)
+    error_of(client.get(KUNDEN, headers=bearer("customers")), 409, "conflict")
