@@ -14,14 +14,16 @@ Method. A child process per engine with its own KC_VAR_DIR (bench/.data/coordina
 SQLite there in WAL mode as the settings make it, PostgreSQL in the database
 kc_bench_coordination, dropped at the end unless --keep; PostgreSQL is skipped when the
 server does not answer). Django's test Client, logged in as a team lead (force_login of the
-test suite's make_staff user with TOTP), requests each page over and over (a few warm-up
-requests, then up to RUNS or TIME_BOX seconds each): p50/p95 of the server time per request
+test suite's make_staff user with TOTP), requests each page over and over (one counted probe
+request, two warm-ups unless the probe took over a second, then up to RUNS requests or
+TIME_BOX_S seconds, at least MIN_RUNS): p50/p95 of the server time per request
 (wall clock in the same process: view, ORM, template; no network, no WSGI server), the
 queries per request (CaptureQueriesContext), and the response size.
 
 - Dashboard tiles (desk:dashboard_tiles with HX-Request), without the shared cache
   (KC_DASHBOARD_CACHE_SECONDS=0: each poll builds the snapshot) and with it (a warm cache:
-  what all but one poll per interval cost); the selectors alone (dashboard.snapshot()).
+  what all but one poll per interval cost); the selectors alone (dashboard.snapshot()), and
+  each selector of the snapshot on its own (SELECTOR_RUNS runs: where its time goes).
 - Load of 25 staff polling every KC_DASHBOARD_POLL_SECONDS, as a share of one core: polls/s
   x p50 without the cache, and with it polls/s x p50(warm) + p50(snapshot) / cache seconds
   (one snapshot per interval and process: the default cache is per process (locmem), so N
