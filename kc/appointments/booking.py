@@ -105,7 +105,6 @@ def _describe(booking: Booking) -> str:
     }
 
 
-@transaction.atomic
 def _check_open_bookings(partner: BusinessPartner, now: datetime.datetime) -> None:
     """A customer holds a few coming appointments in the portal at most, so no one can block
     an advisor's calendar; agents may book more on the phone."""
@@ -123,6 +122,7 @@ def _check_open_bookings(partner: BusinessPartner, now: datetime.datetime) -> No
         )
 
 
+@transaction.atomic
 def book(
     *,
     partner: BusinessPartner,
