@@ -93,6 +93,7 @@ def agents_needed(
             None,
             None,
             None,
+            # xgettext:no-python-format
             _(
                 "Ein Servicegrad muss über 0 % und unter 100 % liegen; 100 % erreicht keine Zahl "
                 "von Mitarbeitenden, weil Anrufe zufällig zusammentreffen."
