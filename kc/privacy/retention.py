@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db.models import Max, Q
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -89,8 +90,10 @@ def blockers(partner: BusinessPartner, today: datetime.date) -> list[Blocker]:
 
 
 def _day(value: datetime.date | datetime.datetime | None) -> datetime.date | None:
+    # The calendar year is Berlin's: a record made at 00:30 on 1 January (23:30 UTC on
+    # 31 December) belongs to the new year, whose period ends a year later.
     if isinstance(value, datetime.datetime):
-        return datetime.datetime.date(value)
+        return timezone.localdate(value)
     return value
 
 
