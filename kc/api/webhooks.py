@@ -27,6 +27,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kc.api import outbound
 from kc.api.models import WebhookDelivery, WebhookEndpoint
 from kc.core.enqueue import enqueue_with_transaction
 
@@ -161,21 +162,15 @@ def _post(delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str]:
             "X-KC-Signature": signature_header(delivery.endpoint.secret, timestamp, body),
         },
     )
-    opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with opener.open(request, timeout=settings.KC_WEBHOOK_TIMEOUT_SECONDS) as response:
+        with outbound.opener().open(
+            request, timeout=settings.KC_WEBHOOK_TIMEOUT_SECONDS
+        ) as response:
             return int(response.status), ""
     except urllib.error.HTTPError as failed:
         return int(failed.code), f"HTTP {failed.code}"
     except (urllib.error.URLError, OSError, ValueError) as failed:
         return None, str(getattr(failed, "reason", failed))[:300]
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is a failure: the body must go to the configured URL or nowhere."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 def _record(delivery: WebhookDelivery, attempt: int, code: int | None, error: str) -> str:
