@@ -1,6 +1,7 @@
 """Customers (business partners), their contract accounts and contracts (scope "customers").
 
 GET /api/v1/kunden/?q=                       search by customer number or name
+                                             (restricted customers are left out)
 GET /api/v1/kunden/{number}                  one customer
 GET /api/v1/kunden/{number}/vertragskonten   the customer's contract accounts
 GET /api/v1/vertragskonten/{number}/vertraege  the account's contracts
@@ -109,7 +110,11 @@ def contract_out(contract: Contract) -> ContractOut:
 
 
 def _search(q: str) -> QuerySet[BusinessPartner]:
-    partners = BusinessPartner.objects.order_by("number", "pk")
+    # Restricted customers (Art. 18 GDPR, kc.privacy) are not found, as in the agent search;
+    # a known number still opens the customer, marked processing_restricted.
+    partners = BusinessPartner.objects.filter(processing_restricted_at__isnull=True).order_by(
+        "number", "pk"
+    )
     q = q.strip()
     if not q:
         return partners
