@@ -112,7 +112,9 @@ def test_a_reported_reading_goes_through_the_plausibility_check(
     assert confirmed.status_code == 201 and confirmed.json()["needs_review"] is True
     stored = MeterReading.objects.get(pk=confirmed.json()["id"])
     assert stored.source == MeterReading.Source.CUSTOMER
-    created = AuditLogEntry.objects.get(object_id=str(stored.pk), action="create")
+    created = AuditLogEntry.objects.get(
+        object_type="supply.meterreading", object_id=str(stored.pk), action="create"
+    )
     assert created.actor is not None and created.actor.last_name == "Kunden-App"
     lower = client.post(
         url,
