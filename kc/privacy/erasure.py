@@ -263,6 +263,14 @@ def purge(partner: BusinessPartner, *, today: datetime.date) -> dict[str, int]:
         partner.erasure_due = None  # something new (a new contract): look again when it ends
         partner.save(update_fields=["erasure_due", "updated_at"])
         return {}
+    # Records made after the restriction (a late letter, a correction invoice) have their own
+    # periods: the purge waits for the latest, judged now rather than on the erasure day.
+    still_kept_until = retention.final_purge_on(retention.retained(partner, today))
+    if still_kept_until is not None and still_kept_until > today:
+        partner.erasure_due = still_kept_until
+        partner.save(update_fields=["erasure_due", "updated_at"])
+        log.info("privacy purge of partner %s postponed to %s", partner.pk, still_kept_until)
+        return {}
     counts = remove_records(partner)
     audit.record(
         actor=None,

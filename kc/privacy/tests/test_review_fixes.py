@@ -7,8 +7,11 @@ import pytest
 
 from kc.cases.models import Message
 from kc.cases.tests.factories import CaseFactory
+from kc.customers.models import BusinessPartner
 from kc.customers.tests.factories import BusinessPartnerFactory
-from kc.privacy import retention
+from kc.privacy import periodic, retention, services
+from kc.privacy.tests.factories import full_customer
+from kc.privacy.tests.test_erasure import TODAY, erasure_request, settle
 
 pytestmark = pytest.mark.django_db
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -29,3 +32,24 @@ def test_a_record_of_new_years_night_counts_in_berlins_new_year():
     messages = kept["E-Mails und Nachrichten der Vorgänge"]
     assert messages.last_made_on == datetime.date(2027, 1, 1)
     assert messages.until == datetime.date(2033, 12, 31)
+
+
+def test_a_record_made_after_the_restriction_postpones_the_purge(lead):
+    """A letter-period record of 2031 is kept until the end of 2037, although the customer
+    was restricted in 2026 with a purge date of 1 Jan 2037 (the books of 2026)."""
+    alpha = full_customer("Alpha", "DE89370400440532013000", lead)
+    settle(alpha)
+    services.erase(request=erasure_request(alpha, lead), actor=lead, today=TODAY)
+    assert BusinessPartner.objects.get(pk=alpha.partner.pk).erasure_due == datetime.date(2037, 1, 1)
+    late = Message.objects.create(
+        case=alpha.case,
+        kind=Message.Kind.EMAIL_OUT,
+        created_at=datetime.datetime(2031, 5, 4, 10, 0, tzinfo=BERLIN),
+        subject="Nachtrag",
+    )
+    assert periodic.run(datetime.date(2037, 1, 1)).purged == []
+    assert Message.objects.filter(pk=late.pk).exists()
+    partner = BusinessPartner.objects.get(pk=alpha.partner.pk)
+    assert partner.erasure_due == datetime.date(2038, 1, 1)
+    assert periodic.run(datetime.date(2038, 1, 1)).purged
+    assert not Message.objects.filter(pk=late.pk).exists()
