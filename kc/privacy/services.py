@@ -65,6 +65,14 @@ def register_request(
     if existing := _open_request(partner, kind):
         raise _refuse_duplicate(existing)
     received_on = timezone.localdate(received_at)
+    try:
+        due_on = rules.answer_due(received_on)
+    except rules.NoRuleSet as missing:  # a mistyped year: a form error, not a 500
+        raise field_error(
+            "received_on",
+            _("Vor dem 25.05.2018 galt die DSGVO noch nicht. Bitte das Eingangsdatum prüfen."),
+            "before_gdpr",
+        ) from missing
     case = case_services.open_case(
         subject=_("Datenschutz: %s") % Kind(kind).label,
         channel=channel,
@@ -78,7 +86,7 @@ def register_request(
         partner=partner,
         partner_number=partner.number,
         received_at=received_at,
-        due_on=rules.answer_due(received_on),
+        due_on=due_on,
         case=case,
         handled_by=actor,
     )

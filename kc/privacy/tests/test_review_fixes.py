@@ -4,12 +4,14 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.urls import reverse
 
-from kc.cases.models import Message
+from kc.cases.models import Case, Message
 from kc.cases.tests.factories import CaseFactory
 from kc.customers.models import BusinessPartner
 from kc.customers.tests.factories import BusinessPartnerFactory
 from kc.privacy import periodic, retention, services
+from kc.privacy.models import PrivacyRequest
 from kc.privacy.tests.factories import full_customer
 from kc.privacy.tests.test_erasure import TODAY, erasure_request, settle
 
@@ -53,3 +55,12 @@ def test_a_record_made_after_the_restriction_postpones_the_purge(lead):
     assert partner.erasure_due == datetime.date(2038, 1, 1)
     assert periodic.run(datetime.date(2038, 1, 1)).purged
     assert not Message.objects.filter(pk=late.pk).exists()
+
+
+def test_a_receipt_before_the_gdpr_is_a_form_error_not_a_500(lead_client):
+    partner = BusinessPartnerFactory()
+    data = {"kind": "access", "channel": "email", "partner_number": partner.number}
+    url = reverse("privacy:request_create")
+    response = lead_client.post(url, data | {"received_on": "2017-05-01"})
+    assert response.status_code == 400 and "25.05.2018" in response.content.decode()
+    assert not PrivacyRequest.objects.exists() and not Case.objects.exists()
