@@ -5,7 +5,8 @@ library) goes through the same structlog formatter, so a request id or task id b
 current request or task appears on every line written meanwhile.
 
 Personal data stays out: a request is logged with its path (never the query string, which
-may carry an e-mail address or a customer number) and the user's id (never a name).
+may carry an e-mail address or a customer number; secret path parts such as the CTI token
+are replaced by "…") and the user's id (never a name).
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class RequestLogMiddleware:
             request_log.info(
                 "request",
                 method=request.method,
-                path=request.path,  # without the query string
+                path=logged_path(request),  # without the query string or secrets
                 status=response.status_code,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 user_id=_user_id(request),
@@ -124,6 +125,23 @@ class RequestLogMiddleware:
             return response
         finally:
             structlog.contextvars.reset_contextvars(**tokens)
+
+
+# URL parts that are credentials (the PBX's CTI token, the portal's confirmation and reset
+# links): whoever reads the logs must not be able to use them.
+SECRET_URL_KWARGS = frozenset({"token", "key", "uidb64", "uidb36"})
+REDACTED = "…"
+
+
+def logged_path(request: HttpRequest) -> str:
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return path
+    for name, value in match.kwargs.items():
+        if name in SECRET_URL_KWARGS and isinstance(value, str) and value:
+            path = path.replace(value, REDACTED)
+    return path
 
 
 def _user_id(request: HttpRequest) -> int | None:
