@@ -251,6 +251,8 @@ SECURE_HSTS_PRELOAD = SECURE
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KC_BEHIND_PROXY", False) else None
 )
+# The proxies whose X-Real-IP is believed (nginx on the app server itself by default).
+KC_TRUSTED_PROXIES = env_list("KC_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # The load balancer and Prometheus ask the app servers directly on the internal network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)", r"^metrics$"]

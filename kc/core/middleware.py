@@ -1,5 +1,6 @@
 """Request-wide rules: session lifetime, request context for the audit log, staff MFA."""
 
+import ipaddress
 import time
 from collections.abc import Callable
 
@@ -91,10 +92,28 @@ class RequestContextMiddleware:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind nginx (KC_BEHIND_PROXY) the proxy sets X-Real-IP; else the socket peer.
-    if settings.SECURE_PROXY_SSL_HEADER and request.headers.get("x-real-ip"):
-        return request.headers["x-real-ip"]
-    return request.META.get("REMOTE_ADDR") or None
+    # Behind nginx (KC_BEHIND_PROXY) the proxy sets X-Real-IP; else the socket peer. The
+    # header counts only when the peer is the proxy (KC_TRUSTED_PROXIES): app servers are
+    # reachable on the internal network (Prometheus, health checks), and a direct request
+    # there could otherwise claim to be 127.0.0.1.
+    peer = request.META.get("REMOTE_ADDR") or None
+    real_ip = request.headers.get("x-real-ip")
+    if settings.SECURE_PROXY_SSL_HEADER and real_ip and _is_trusted_proxy(peer):
+        return real_ip
+    return peer
+
+
+def _is_trusted_proxy(peer: str | None) -> bool:
+    if not peer:
+        return False
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(
+        address in ipaddress.ip_network(proxy, strict=False)
+        for proxy in settings.KC_TRUSTED_PROXIES
+    )
 
 
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")

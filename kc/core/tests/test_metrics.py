@@ -91,6 +91,19 @@ def test_behind_the_proxy_the_real_client_counts(client: Client, settings) -> No
     assert proxied.status_code == 403
 
 
+@pytest.mark.django_db
+def test_a_direct_request_cannot_claim_to_be_localhost(client: Client, settings) -> None:
+    """App servers are reachable on the internal network: X-Real-IP counts only from nginx."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    spoofed = client.get("/metrics", REMOTE_ADDR="10.20.9.9", HTTP_X_REAL_IP="127.0.0.1")
+    assert spoofed.status_code == 403
+    settings.KC_TRUSTED_PROXIES = ["10.20.9.9"]  # that host is the proxy: now it is believed
+    assert (
+        client.get("/metrics", REMOTE_ADDR="10.20.9.9", HTTP_X_REAL_IP="127.0.0.1").status_code
+        == 200
+    )
+
+
 # --- requests ------------------------------------------------------------------------------
 
 
