@@ -4,9 +4,11 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from kc.cases.models import Case, Message
+from kc.appointments.models import Booking
+from kc.cases.models import Attachment, Case, Message
 from kc.cases.tests.factories import CaseFactory
 from kc.customers.models import BusinessPartner
 from kc.customers.tests.factories import BusinessPartnerFactory
@@ -64,3 +66,22 @@ def test_a_receipt_before_the_gdpr_is_a_form_error_not_a_500(lead_client):
     response = lead_client.post(url, data | {"received_on": "2017-05-01"})
     assert response.status_code == 400 and "25.05.2018" in response.content.decode()
     assert not PrivacyRequest.objects.exists() and not Case.objects.exists()
+
+
+def test_a_case_the_purge_cannot_delete_keeps_its_attachment_files(
+    lead, django_capture_on_commit_callbacks
+):
+    """Another customer's consultation booking names Alpha's case: the case stays, and so
+    must the files its attachment rows point at."""
+    alpha = full_customer("Alpha", "DE89370400440532013000", lead)
+    beta = full_customer("Beta", "DE02120300000000202051", lead)
+    Booking.objects.filter(partner=alpha.partner).update(partner=beta.partner, account=beta.account)
+    attachment = Attachment.objects.filter(message__case=alpha.case).first()
+    assert attachment is not None and default_storage.exists(attachment.file.name)
+    settle(alpha)
+    services.erase(request=erasure_request(alpha, lead), actor=lead, today=TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        periodic.run(datetime.date(2037, 1, 1))
+    assert Case.objects.filter(pk=alpha.case.pk).exists()
+    assert Attachment.objects.filter(pk=attachment.pk).exists()
+    assert default_storage.exists(attachment.file.name)
