@@ -17,6 +17,7 @@ from kc.core.models import WorkerHeartbeat
 def _fresh_process(monkeypatch, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # Each test judges the migrations anew, and writes its probe files into its own folder.
     monkeypatch.setattr(readiness, "_migrations_applied", False)
+    monkeypatch.setattr(readiness, "_storage_ok_until", 0.0)
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
@@ -117,3 +118,27 @@ def test_old_healthz_reports_a_missing_database(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_a_flood_of_probes_writes_one_file_per_interval(  # type: ignore[no-untyped-def]
+    client: Client, monkeypatch, tmp_path: Path
+) -> None:
+    """Anyone may ask /healthz/ready: a success is trusted for a few seconds rather than
+    writing a probe file to the shared storage on every request."""
+    from django.core.files.storage import FileSystemStorage
+
+    saved: list[str] = []
+
+    class CountingStorage(FileSystemStorage):
+        def save(self, name, content, max_length=None):  # type: ignore[no-untyped-def]
+            saved.append(name)
+            return super().save(name, content, max_length=max_length)
+
+    monkeypatch.setattr(readiness, "default_storage", CountingStorage(location=tmp_path))
+    for _ in range(20):
+        assert client.get("/healthz/ready").status_code == 200
+    assert len(saved) == 1
+    monkeypatch.setattr(readiness, "_storage_ok_until", 0.0)  # the interval has passed
+    assert client.get("/healthz/ready").status_code == 200
+    assert len(saved) == 2
