@@ -81,6 +81,11 @@ def letter_pdf(request: HttpRequest, number: str) -> FileResponse:
     letter = get_object_or_404(Letter, number=number)
     if not letter.pdf:
         raise ApiError(404, "no_pdf", _("Zu diesem Brief gibt es kein PDF (er ist angehalten)."))
-    document = letter.pdf.open("rb")
+    try:
+        document = letter.pdf.open("rb")
+    except OSError as lost:  # the archive lost the file: say so rather than answer 500
+        raise ApiError(
+            404, "pdf_missing", _("Das PDF dieses Briefs ist im Archiv nicht auffindbar.")
+        ) from lost
     reads.record(request, letter, partner_id=letter.partner_id, changes={"pdf": "download"})
     return pdf_response(document, f"{letter.number}.pdf")
