@@ -57,7 +57,8 @@ class Receiver:
         if abs(time.time() - timestamp) > TOLERANCE_SECONDS:
             self.refused.append("stale")
             return 401
-        delivery_id = headers["x-kc-delivery"]
+        # The id inside the signed body, not the header: a header can be changed in a replay.
+        delivery_id = str(json.loads(body)["id"])
         if delivery_id in self.seen_ids:
             self.replays.append(delivery_id)
             return 200  # already processed: acknowledge, do nothing
@@ -192,6 +193,22 @@ def test_a_captured_request_replayed_later_is_refused(receiver: Receiver) -> Non
         "x-kc-delivery": "another-id",
     }
     assert receiver.handle(fresh, tampered) == 401
+
+
+def test_a_replay_within_the_tolerance_under_a_new_delivery_header_is_dropped(
+    receiver: Receiver,
+) -> None:
+    """X-KC-Delivery is not signed: the signed body's id is what receivers dedupe on."""
+    endpoint(receiver.url)
+    CaseFactory()
+    delivery = only_delivery("case.created")
+    assert webhooks.send(delivery.pk) == "delivered"
+    captured = receiver.headers[0]
+    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    assert json.loads(body)["id"] == captured["x-kc-delivery"]
+    replay = {**captured, "x-kc-delivery": "a-new-id-to-get-past-the-id-check"}
+    assert receiver.handle(replay, body) == 200
+    assert len(receiver.processed) == 1 and receiver.replays == [str(delivery.delivery_id)]
 
 
 def test_only_one_claim_gets_a_delivery(receiver: Receiver) -> None:
