@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_decimal, env_int, env_list, env_str, load_dotenv
@@ -36,6 +37,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Several app servers need one key from the environment (kc.core.checks: kc.W003, kc.E002).
+KC_SECRET_KEY_FROM_ENV = bool(env_str("KC_SECRET_KEY", ""))
 ALLOWED_HOSTS = env_list("KC_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("KC_CSRF_TRUSTED_ORIGINS", [])
 
@@ -75,6 +78,7 @@ MIDDLEWARE = [
     "kc.core.logs.RequestLogMiddleware",
     "kc.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP below
     "kc.api.middleware.ApiBodyLimitMiddleware",  # JSON 413 for the API (docs/api.md)
     "kc.api.middleware.ApiErrorShapeMiddleware",  # JSON 404/405 for the API
     "kc.core.middleware.RequestSizeLimitMiddleware",
@@ -109,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",  # csp_nonce for inline scripts
                 "kc.core.context_processors.utility",
                 "kc.portal.context_processors.portal",
             ],
@@ -244,10 +249,16 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE = env_bool("KC_SECURE", False)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
+if SECURE:
+    # __Host- cookies: Secure, Path=/ and no Domain, so no sibling host (and no plain-HTTP
+    # page) can set or shadow them. Browsers drop them without HTTPS, hence only with KC_SECURE.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = SECURE and env_bool("KC_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("KC_HSTS_SECONDS", 31536000 if SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
-SECURE_HSTS_PRELOAD = SECURE
+# Preload is the utility's choice (docs/security.md): it binds every subdomain to HTTPS.
+SECURE_HSTS_PRELOAD = SECURE and env_bool("KC_HSTS_PRELOAD", True)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KC_BEHIND_PROXY", False) else None
 )
@@ -258,6 +269,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)", r"^metrics$"]
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy in every environment (the browser tests see what production sends):
+# no inline script or style, no eval; scripts and styles come from our static files only.
+_CSP_POLICY = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+# KC_CSP_REPORT_ONLY=1 sends the policy as report-only (to find a breakage in the field).
+SECURE_CSP = {} if env_bool("KC_CSP_REPORT_ONLY", False) else _CSP_POLICY
+SECURE_CSP_REPORT_ONLY = _CSP_POLICY if not SECURE_CSP else {}
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "de"
@@ -290,6 +318,12 @@ KC_HOTLINE = env_str("KC_HOTLINE", "0800 1234 567")
 KC_CUSTOMER_READING_MAX_AGE_DAYS = env_int("KC_CUSTOMER_READING_MAX_AGE_DAYS", 60)
 # The largest request body accepted (uploads included); nginx sets the same (issue 11).
 KC_MAX_REQUEST_BYTES = env_int("KC_MAX_REQUEST_BYTES", 25 * 1024 * 1024)
+# Form fields (no files) above 2.5 MB are refused; files above 2.5 MB go to a temporary
+# file instead of memory; at most 1000 fields per request (Django's defaults, on purpose).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("KC_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("KC_FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_PERMISSIONS = 0o640
 # REST API (docs/api.md): body limit, requests per token and minute, webhook timeout.
 KC_API_MAX_REQUEST_BYTES = env_int("KC_API_MAX_REQUEST_BYTES", 1024 * 1024)
 KC_API_RATE_LIMIT_PER_MINUTE = env_int("KC_API_RATE_LIMIT_PER_MINUTE", 120)

@@ -12,9 +12,10 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from conftest import STAFF_PASSWORD, TOTP_SECRET
 from e2e.totp import current_totp
@@ -91,8 +92,41 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(
         executable_path=executable, headless=True, args=CHROMIUM_ARGS, timeout=30_000
     )
+    _watch_csp(browser)
     yield browser
     browser.close()
+
+
+# Content Security Policy violations seen by any page of any context in the current test.
+_CSP_VIOLATIONS: list[str] = []
+
+
+def _watch_csp(browser: Browser) -> None:
+    """Every context a test opens (fixture or its own) reports CSP violations to the list."""
+    new_context = browser.new_context
+
+    def watched(*args: Any, **kwargs: Any) -> BrowserContext:
+        context = new_context(*args, **kwargs)
+        context.on("page", _watch_page)
+        return context
+
+    browser.new_context = watched  # type: ignore[method-assign]
+
+
+def _watch_page(page: Page) -> None:
+    def seen(text: str) -> None:
+        if "Content Security Policy" in text:
+            _CSP_VIOLATIONS.append(f"{page.url}: {text}")
+
+    page.on("console", lambda message: seen(message.text))
+    page.on("pageerror", lambda error: seen(str(error)))
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations() -> Iterator[None]:
+    _CSP_VIOLATIONS.clear()
+    yield
+    assert not _CSP_VIOLATIONS, "Content Security Policy violations:\n" + "\n".join(_CSP_VIOLATIONS)
 
 
 @pytest.fixture

@@ -40,3 +40,39 @@ def check_shared_cache(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+# Django's own security.W009 only warns with --deploy; a short key set by hand is refused
+# by every manage.py command (migrate, runserver, check) so it never reaches production.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 5
+
+
+@register()
+def check_configured_secret_key(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    key: str = settings.SECRET_KEY
+    if settings.KC_SECRET_KEY_FROM_ENV and (
+        len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_DISTINCT
+    ):
+        return [
+            Error(
+                f"KC_SECRET_KEY is too weak: use at least {SECRET_KEY_MIN_LENGTH} random "
+                "characters, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(64))'`.",
+                id="kc.E002",
+            )
+        ]
+    return []
+
+
+@register(deploy=True)
+def check_secret_key_from_environment(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    if not settings.KC_SECRET_KEY_FROM_ENV:
+        return [
+            Warning(
+                "KC_SECRET_KEY is not set: this server made its own key in KC_VAR_DIR. Every "
+                "app server needs the same key from the environment (sessions, CSRF, password "
+                "reset links), kept out of backups of var/.",
+                id="kc.W003",
+            )
+        ]
+    return []
