@@ -26,13 +26,14 @@ test: ## everything CI runs: lint, pytest on SQLite and PostgreSQL, browser test
 	$(MAKE) --no-print-directory --keep-going lint test-sqlite test-postgres test-e2e; \
 	echo "== make test: all passed in $$((SECONDS - start))s"
 
-lint: venv ## ruff, ruff format --check, mypy, import-linter, manage.py check, makemigrations --check
+lint: venv ## ruff, ruff format --check, mypy, import-linter, bandit, manage.py check, makemigrations --check
 	@status=0; \
 	step() { echo "== lint: $$*"; "$$@" || { echo "== lint: FAILED: $$*"; status=1; }; }; \
 	step $(BIN)/ruff check .; \
 	step $(BIN)/ruff format --check .; \
 	step $(BIN)/mypy .; \
 	step $(BIN)/lint-imports; \
+	step $(BIN)/bandit -c pyproject.toml -q -r kc config; \
 	step $(PY) manage.py check --fail-level WARNING; \
 	step $(PY) manage.py makemigrations --check --dry-run; \
 	exit $$status

@@ -320,7 +320,7 @@ def _copy(table: _Table, rows: Any) -> None:
 
 def _insert_sql(table: _Table, *, returning: str = "") -> str:
     marks = ", ".join(["%s"] * table.width)
-    sql = f"INSERT INTO {table.name} ({table.columns}) VALUES ({marks})"  # noqa: S608
+    sql = f"INSERT INTO {table.name} ({table.columns}) VALUES ({marks})"  # noqa: S608  # nosec B608
     return f"{sql} RETURNING {returning}" if returning else sql
 
 

@@ -25,14 +25,14 @@ def _matching_ids(table: str, expression: str, text: str) -> RawSQL | None:
         if not query:
             return None
         fts = f"{table}_fts"
-        return RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", (query,))  # noqa: S611, S608
+        return RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", (query,))  # noqa: S611, S608  # nosec B611 B608
     words = _WORD.findall(text)[:MAX_WORDS]
     if not words:
         return None
     # Word characters only, so nothing in the query is tsquery syntax but our own.
     query = " & ".join(f"{word}:*" for word in words)
-    return RawSQL(  # noqa: S611 (table and expression are module constants)
-        f"SELECT id FROM {table} WHERE to_tsvector('german', {expression}) "  # noqa: S608
+    return RawSQL(  # noqa: S611 (table and expression are module constants)  # nosec B611
+        f"SELECT id FROM {table} WHERE to_tsvector('german', {expression}) "  # noqa: S608  # nosec B608
         "@@ to_tsquery('german', %s)",
         (query,),
     )

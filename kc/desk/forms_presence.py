@@ -51,7 +51,7 @@ class ShiftForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["user"]
-        assert isinstance(field, StaffChoiceField)  # noqa: S101 (narrowing for mypy)
+        assert isinstance(field, StaffChoiceField)  # noqa: S101 (narrowing for mypy)  # nosec B101
         field.queryset = staff_users()
 
 

@@ -201,7 +201,7 @@ def render_pdf_page(data: bytes, *, timeout_s: float = 20, max_side: int = OCR_M
         command = [binary, "-png", "-f", "1", "-l", "1", "-singlefile"]
         command += ["-scale-to", str(max_side), source, target]
         try:
-            subprocess.run(command, capture_output=True, timeout=timeout_s, check=True)  # noqa: S603
+            subprocess.run(command, capture_output=True, timeout=timeout_s, check=True)  # noqa: S603  # nosec B603
         except subprocess.TimeoutExpired as exc:
             raise OcrError(f"pdftoppm: nach {timeout_s:g} s abgebrochen") from exc
         except subprocess.CalledProcessError as exc:
@@ -225,7 +225,7 @@ def _tesseract() -> _Tesseract:
     binary = shutil.which("tesseract")
     if binary is None:
         raise OcrUnavailable("tesseract ist nicht installiert (scripts/tesseract.sh install)")
-    listed = subprocess.run(  # noqa: S603
+    listed = subprocess.run(  # noqa: S603  # nosec B603
         [binary, "--list-langs"], capture_output=True, text=True, timeout=30, check=False
     )
     installed = set(listed.stdout.split()[1:]) if listed.returncode == 0 else set()
@@ -315,7 +315,7 @@ def _tesseract_run(
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     command = [engine.binary, "stdin", "stdout", "--dpi", "300", *args]
     try:
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(  # noqa: S603  # nosec B603
             command, input=buffer.getvalue(), capture_output=True, timeout=timeout, env=env
         )
     except subprocess.TimeoutExpired as exc:

@@ -42,13 +42,13 @@ def _partial_ids(partial: _Partial, term: str, limit: int) -> RawSQL:
     """Ids of rows whose column contains `term`, as a subquery on the trigram index."""
     if connection.vendor == "sqlite":
         fts = f"{partial.table}_fts"
-        return RawSQL(  # noqa: S611 (table, column: module constants; term: parameter)
-            f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s LIMIT %s",  # noqa: S608
+        return RawSQL(  # noqa: S611 (table, column: module constants; term: parameter)  # nosec B611
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s LIMIT %s",  # noqa: S608  # nosec B608
             (fts5_string(term), limit),
         )
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return RawSQL(  # noqa: S611 (table, column: module constants; term: parameter)
-        f"SELECT id FROM {partial.table} WHERE {partial.column} LIKE %s LIMIT %s",  # noqa: S608
+    return RawSQL(  # noqa: S611 (table, column: module constants; term: parameter)  # nosec B611
+        f"SELECT id FROM {partial.table} WHERE {partial.column} LIKE %s LIMIT %s",  # noqa: S608  # nosec B608
         (f"%{escaped}%", limit),
     )
 

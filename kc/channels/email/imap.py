@@ -123,7 +123,7 @@ class ImapMailbox:
     def client(self) -> IMAPClient:
         if self._client is None:
             self.connect()
-        assert self._client is not None  # noqa: S101  (connect sets it or raises)
+        assert self._client is not None  # noqa: S101  (connect sets it or raises)  # nosec B101
         return self._client
 
     def _select(self, folder: str) -> int:

@@ -66,7 +66,7 @@ def _plan_customers(
     planned = []
     for number, account_number in zip(numbers, account_numbers, strict=True):
         # One Random per customer: the data does not depend on the batch size.
-        rng = random.Random(f"kc-demo:{seed}:{number}")
+        rng = random.Random(f"kc-demo:{seed}:{number}")  # nosec B311
         customer = make_customer(number, account_number, rng, pools)
         group = demo_group(number)
         moves_out = group is None and rng.random() < MOVE_OUT_SHARE

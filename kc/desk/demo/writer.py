@@ -31,7 +31,7 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
                 [table, count],
             )
             return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608
+        cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608  # nosec B608
         first = int(cursor.fetchone()[0]) + 1
         return list(range(first, first + count))
 
@@ -85,7 +85,7 @@ def _copy(model: type[models.Model], column_names: list[str], rows: list[tuple[A
                     copy.write_row(row)
         else:
             marks = ", ".join("%s" for _ in column_names)
-            cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows)  # noqa: S608
+            cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows)  # noqa: S608  # nosec B608
 
 
 _READING_COLUMNS = [

@@ -15,9 +15,9 @@ from kc.core import roles
 from kc.core.models import Team, User
 from kc.core.totp import current_totp
 
-DEMO_PASSWORD = "Musterstadt-Demo-2026"
+DEMO_PASSWORD = "Musterstadt-Demo-2026"  # nosec B105
 # A fixed, published secret: demo logins only, refused outside DEBUG.
-DEMO_TOTP_SECRET = "KUNDENCENTERDEMO"
+DEMO_TOTP_SECRET = "KUNDENCENTERDEMO"  # nosec B105
 
 DEMO_STAFF = [
     # username, first, last, role, team kind

@@ -14,7 +14,7 @@ from kc.portal.models import PortalAccount
 
 DEMO_EMAIL = "kundin@example.org"
 # The same published demo password as the staff logins (kc.desk setup_demo_staff).
-DEMO_PASSWORD = "Musterstadt-Demo-2026"  # noqa: S105
+DEMO_PASSWORD = "Musterstadt-Demo-2026"  # noqa: S105  # nosec B105
 
 
 class Command(BaseCommand):
