@@ -144,3 +144,37 @@ def test_templates_and_html_snippets_need_no_unsafe_inline() -> None:
             if any(pattern.search(line) for pattern in CSP_BREAKERS):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
     assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.django_db
+def test_login_and_csrf_work_with_host_prefixed_cookies(settings) -> None:  # type: ignore[no-untyped-def]
+    """allauth's login with CSRF checks on, under the production cookie names over HTTPS."""
+    from conftest import STAFF_PASSWORD, make_staff
+    from kc.core import roles
+
+    settings.SESSION_COOKIE_NAME = "__Host-sessionid"
+    settings.CSRF_COOKIE_NAME = "__Host-csrftoken"
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    make_staff("agent", roles.AGENT)
+    client = Client(enforce_csrf_checks=True)
+    origin = {"Origin": "https://testserver"}
+    client.get("/accounts/login/", secure=True)
+    csrf = client.cookies["__Host-csrftoken"]
+    assert csrf["secure"] and csrf["path"] == "/" and not csrf["domain"]
+    refused = client.post(
+        "/accounts/login/",
+        {"login": "agent", "password": STAFF_PASSWORD},
+        secure=True,
+        headers=origin,
+    )
+    assert refused.status_code == 403  # no token: the renamed cookie alone is not enough
+    response = client.post(
+        "/accounts/login/",
+        {"login": "agent", "password": STAFF_PASSWORD, "csrfmiddlewaretoken": csrf.value},
+        secure=True,
+        headers=origin,
+    )
+    assert response.status_code == 302  # on to the second factor
+    session = client.cookies["__Host-sessionid"]
+    assert session["secure"] and session["httponly"] and session["path"] == "/"
+    assert not session["domain"] and "sessionid" not in client.cookies
