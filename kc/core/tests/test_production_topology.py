@@ -214,6 +214,9 @@ def _answer(top: Topology, token: str, case: str, text: str, log: Counter[str]) 
             log[f"failed {response.status_code}"] += 1
         except requests.ConnectionError:
             log["failed connection"] += 1
+        except requests.exceptions.ChunkedEncodingError:
+            # The app server died after nginx had passed on its headers: a broken answer.
+            log["failed broken answer"] += 1
         if _answered(top, text):  # stored before the app server died: do not send it twice
             log["stored despite failure"] += 1
             return
