@@ -43,5 +43,11 @@ MSG
     exit 0
 fi
 
-KC_PYTEST_LABEL="pytest (PostgreSQL)" exec scripts/pytest.sh -n "${KC_TEST_WORKERS:-auto}" \
-    -m "not e2e" -p no:cacheprovider "$@"
+# The production-topology tests start their own servers and kill some of them: they run alone,
+# after the parallel pass, so the other tests' load does not change their timing.
+status=0
+KC_PYTEST_LABEL="pytest (PostgreSQL)" scripts/pytest.sh -n "${KC_TEST_WORKERS:-auto}" \
+    -m "not e2e and not production" -p no:cacheprovider "$@" || status=$?
+KC_PYTEST_LABEL="pytest (PostgreSQL, production topology)" scripts/pytest.sh -p no:xdist \
+    -m "production" -p no:cacheprovider "$@" || status=$?
+exit $status
