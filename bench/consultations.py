@@ -43,8 +43,6 @@ import datetime
 import logging
 import os
 import random
-import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -54,13 +52,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from childdb import ScratchDatabases, percentiles
+
 if TYPE_CHECKING:
     from consultationslib.seeding import Desk, Funding
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / ".data"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_DB = "kc_bench_consultations"
+DATABASES = ScratchDatabases("consultations", "kc_bench_consultations")
 RUNS = 30
 TIME_BOX_S = 8.0
 
@@ -81,79 +79,16 @@ QUICK = Size(bookings=200, seconds=3.0, applications=40, fits=24, alone_applicat
              alone_fits=6)  # fmt: skip
 
 
-def postgres_reachable() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=3):
-            return True
-    except Exception:  # noqa: BLE001 (any failure means: no PostgreSQL here)
-        return False
-
-
-def child_env(db: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KC_", "DATABASE_URL"))}
-    env |= {"DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1"}
-    env["KC_VAR_DIR"] = str(DATA / f"consultations-{db}")
-    if db == "postgres":
-        env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
-    return env
-
-
-def run_children(args: argparse.Namespace) -> int:
-    DATA.mkdir(parents=True, exist_ok=True)
-    (DATA / ".gitignore").write_text("*\n", encoding="utf-8")
-    failed = 0
-    for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
-        if db == "postgres" and not postgres_reachable():
-            print(f"== consultations on postgres: {PG_SERVER} does not answer, skipped")
-            continue
-        command = [sys.executable, __file__, "--child", db, "--threads", str(args.threads)]
-        command += ["--quick"] if args.quick else []
-        command += ["--keep"] if args.keep else []
-        command += ["--seconds", str(args.seconds)] if args.seconds else []
-        command += ["--atomic"] if args.atomic else []
-        child = subprocess.run(command, env=child_env(db), check=False)  # noqa: S603
-        if child.returncode:
-            print(f"== consultations on {db}: child failed (exit {child.returncode})")
-        failed |= child.returncode
-    return failed
+def child_args(args: argparse.Namespace) -> list[str]:
+    extra = ["--threads", str(args.threads)]
+    extra += ["--quick"] if args.quick else []
+    extra += ["--keep"] if args.keep else []
+    extra += ["--seconds", str(args.seconds)] if args.seconds else []
+    extra += ["--atomic"] if args.atomic else []
+    return extra
 
 
 # --- inside the child ---------------------------------------------------------------------
-
-
-def reset_database(db: str) -> None:
-    if db == "sqlite":
-        var_dir = Path(os.environ["KC_VAR_DIR"])
-        var_dir.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            (var_dir / f"kundencenter.sqlite3{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{PG_DB}"')
-
-
-def drop_database(db: str) -> None:
-    from django.db import connection
-
-    connection.close()
-    if db == "sqlite":
-        reset_database(db)
-        return
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p95
 
 
 def measure(call: Callable[[], object]) -> tuple[float, float, int]:
@@ -496,7 +431,7 @@ def run_child(args: argparse.Namespace) -> None:
 
     size = QUICK if args.quick else FULL
     seconds = args.seconds or size.seconds
-    reset_database(args.child)
+    DATABASES.reset(args.child)
     try:
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
@@ -523,7 +458,7 @@ def run_child(args: argparse.Namespace) -> None:
         bench_funding(funding, size, args.threads)
     finally:
         if not args.keep:
-            drop_database(args.child)
+            DATABASES.drop(args.child)
 
 
 def main() -> int:
@@ -543,7 +478,7 @@ def main() -> int:
     if args.child:
         run_child(args)
         return 0
-    return run_children(args)
+    return DATABASES.run_children(__file__, args.db, child_args(args))
 
 
 if __name__ == "__main__":

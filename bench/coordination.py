@@ -42,8 +42,6 @@ import argparse
 import datetime
 import logging
 import os
-import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -51,13 +49,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from childdb import ScratchDatabases, percentiles
+
 if TYPE_CHECKING:
     from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / ".data"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_DB = "kc_bench_coordination"
+DATABASES = ScratchDatabases("coordination", "kc_bench_coordination")
 RUNS = 40
 TIME_BOX_S = 6.0
 SELECTOR_RUNS = 5
@@ -74,71 +72,11 @@ MIN_RUNS = 3  # a page slower than TIME_BOX_S / 3: its p95 is the slowest of thr
 STAFF_POLLING = 25
 
 
-def postgres_reachable() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=3):
-            return True
-    except Exception:  # noqa: BLE001 (any failure means: no PostgreSQL here)
-        return False
-
-
-def child_env(db: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KC_", "DATABASE_URL"))}
-    env |= {"DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1"}
-    env["KC_VAR_DIR"] = str(DATA / f"coordination-{db}")
-    if db == "postgres":
-        env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
-    return env
-
-
-def run_children(args: argparse.Namespace) -> int:
-    DATA.mkdir(parents=True, exist_ok=True)
-    (DATA / ".gitignore").write_text("*\n", encoding="utf-8")
-    failed = 0
-    for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
-        if db == "postgres" and not postgres_reachable():
-            print(f"== coordination on postgres: {PG_SERVER} does not answer, skipped")
-            continue
-        command = [sys.executable, __file__, "--child", db]
-        command += ["--quick"] if args.quick else []
-        command += ["--keep"] if args.keep else []
-        child = subprocess.run(command, env=child_env(db), check=False)  # noqa: S603
-        if child.returncode:
-            print(f"== coordination on {db}: child failed (exit {child.returncode})")
-        failed |= child.returncode
-    return failed
+def child_args(args: argparse.Namespace) -> list[str]:
+    return (["--quick"] if args.quick else []) + (["--keep"] if args.keep else [])
 
 
 # --- inside the child ---------------------------------------------------------------------
-
-
-def reset_database(db: str) -> None:
-    if db == "sqlite":
-        var_dir = Path(os.environ["KC_VAR_DIR"])
-        var_dir.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            (var_dir / f"kundencenter.sqlite3{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{PG_DB}"')
-
-
-def drop_database(db: str) -> None:
-    from django.db import connection
-
-    connection.close()
-    if db == "sqlite":
-        reset_database(db)
-        return
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +88,6 @@ class Figure:
     queries: int | None = None
     size: int | None = None
     status: int = 200
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p95
 
 
 def measure(call: Callable[[], object], warm: int = 2, runs: int = 0) -> tuple[float, float, int]:
@@ -338,7 +270,7 @@ def run_child(args: argparse.Namespace) -> None:
     from coordinationlib import seeding
 
     volume = seeding.Volume.quick() if args.quick else seeding.Volume()
-    reset_database(args.child)
+    DATABASES.reset(args.child)
     start = time.perf_counter()
     call_command("migrate", verbosity=0)
     seeding.build(volume)
@@ -353,7 +285,7 @@ def run_child(args: argparse.Namespace) -> None:
         bench(args.child)
     finally:
         if not args.keep:
-            drop_database(args.child)
+            DATABASES.drop(args.child)
 
 
 def main() -> int:
@@ -366,7 +298,7 @@ def main() -> int:
     if args.child:
         run_child(args)
         return 0
-    return run_children(args)
+    return DATABASES.run_children(__file__, args.db, child_args(args))
 
 
 if __name__ == "__main__":
