@@ -177,6 +177,8 @@ KC_PERIODIC_TASKS = {
     "privacy_purge": {"task": "kc.privacy.tasks.purge_expired", "every": 86_400},
     # API webhooks whose retry is due (docs/api.md).
     "webhook_retries": {"task": "kc.api.tasks.send_due_webhooks", "every": 60},
+    # Tasks left RUNNING by a worker that died go back to the queue (docs/production.md).
+    "task_recovery": {"task": "kc.core.tasks.recover_orphaned_tasks", "every": 60},
 }
 
 # --- Cache (rate limits) --------------------------------------------------

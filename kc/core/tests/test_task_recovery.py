@@ -1,0 +1,173 @@
+"""Tasks left RUNNING by a dead worker go back to the queue once, then run; or are given up."""
+
+import datetime
+import logging
+import threading
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.tasks import task
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from kc.core import scheduler
+from kc.core.models import WorkerHeartbeat
+from kc.core.task_recovery import GIVEN_UP, recover_orphaned_tasks
+
+RAN: list[str] = []
+
+
+@task()
+def remember(key: str) -> str:
+    RAN.append(key)
+    return key
+
+
+def _running(key: str, worker: str, minutes_ago: float = 5) -> DBTaskResult[Any, Any]:
+    """A result claimed by `worker` `minutes_ago`, as db_worker leaves it."""
+    result = DBTaskResult.objects.get(id=remember.enqueue(key).id)
+    result.claim(worker)
+    DBTaskResult.objects.filter(id=result.id).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    )
+    result.refresh_from_db()
+    return result
+
+
+def _beat(worker: str, started_minutes_ago: float) -> None:
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(
+        worker_id=worker,
+        hostname="host",
+        pid=1,
+        started_at=now - datetime.timedelta(minutes=started_minutes_ago),
+        seen_at=now,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dead_workers_task_is_handed_back_once_and_then_runs() -> None:
+    RAN.clear()
+    result = _running("a", "dead-1")
+
+    assert recover_orphaned_tasks().requeued == [str(result.id)]
+    assert recover_orphaned_tasks().requeued == []  # already back in the queue
+    result.refresh_from_db()
+    assert result.status == TaskResultStatus.READY
+
+    call_command("db_worker", batch=True, startup_delay=False, worker_id="live-1", verbosity=0)
+    result.refresh_from_db()
+    assert RAN == ["a"]
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert result.worker_ids == ["dead-1", "live-1"]
+
+
+@pytest.mark.django_db
+def test_task_of_a_live_worker_is_left_alone() -> None:
+    _beat("live-1", started_minutes_ago=30)
+    result = _running("b", "live-1")
+
+    recovery = recover_orphaned_tasks()
+
+    assert recovery.requeued == recovery.given_up == []
+    result.refresh_from_db()
+    assert result.status == TaskResultStatus.RUNNING
+
+
+@pytest.mark.django_db
+def test_a_fresh_claim_is_not_taken_for_a_dead_worker() -> None:
+    # The claimer may not have written its first heartbeat yet.
+    result = _running("c", "new-1", minutes_ago=0.1)
+
+    assert recover_orphaned_tasks().requeued == []
+    result.refresh_from_db()
+    assert result.status == TaskResultStatus.RUNNING
+
+
+@pytest.mark.django_db
+def test_task_of_a_worker_id_restarted_since_the_claim_is_handed_back() -> None:
+    # systemd restarted kundencenter-worker@1 with the same --worker-id after the kill.
+    result = _running("d", "worker-1", minutes_ago=5)
+    _beat("worker-1", started_minutes_ago=1)
+
+    assert recover_orphaned_tasks().requeued == [str(result.id)]
+
+
+@pytest.mark.django_db
+def test_a_worker_with_a_stale_heartbeat_counts_as_dead() -> None:
+    _beat("hung-1", started_minutes_ago=30)
+    WorkerHeartbeat.objects.filter(worker_id="hung-1").update(
+        seen_at=timezone.now() - datetime.timedelta(minutes=3)
+    )
+    result = _running("e", "hung-1")
+
+    assert recover_orphaned_tasks().requeued == [str(result.id)]
+
+
+@override_settings(KC_TASK_RECOVERY_MAX_ATTEMPTS=3)
+@pytest.mark.django_db
+def test_a_task_that_keeps_killing_its_worker_is_given_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    result = _running("f", "dead-1")
+    for attempt in (2, 3):
+        assert recover_orphaned_tasks().requeued == [str(result.id)]
+        result.refresh_from_db()
+        result.claim(f"dead-{attempt}")
+        DBTaskResult.objects.filter(id=result.id).update(
+            started_at=timezone.now() - datetime.timedelta(minutes=5)
+        )
+
+    with caplog.at_level(logging.ERROR, logger="kc.core.task_recovery"):
+        recovery = recover_orphaned_tasks()
+
+    assert recovery.requeued == []
+    assert recovery.given_up == [str(result.id)]
+    result.refresh_from_db()
+    assert result.status == TaskResultStatus.FAILED
+    assert result.exception_class_path == GIVEN_UP
+    assert result.finished_at is not None
+    assert "given up" in caplog.text and str(result.id) in caplog.text
+    assert recover_orphaned_tasks().given_up == []  # no endless loop
+
+
+@pytest.mark.django_db
+def test_the_scheduler_runs_the_recovery() -> None:
+    job = settings.KC_PERIODIC_TASKS["task_recovery"]
+    assert scheduler.run_due({"task_recovery": job}) == ["task_recovery"]
+    queued = DBTaskResult.objects.get(status=TaskResultStatus.READY)
+    assert queued.task_path == "kc.core.tasks.recover_orphaned_tasks"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sweeps_hand_each_task_back_once() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent UPDATEs are what this proves; SQLite serialises writers")
+    orphans = {str(_running(f"g{i}", "dead-1").id) for i in range(30)}
+    handed_back: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(6)
+
+    def sweeper() -> None:
+        try:
+            barrier.wait()
+            mine = recover_orphaned_tasks().requeued
+            with lock:
+                handed_back.extend(mine)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweeper) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(handed_back) == sorted(orphans)  # each exactly once, none missing
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 30
