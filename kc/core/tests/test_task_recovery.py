@@ -2,7 +2,14 @@
 
 import datetime
 import logging
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +26,7 @@ from kc.core import scheduler
 from kc.core.models import WorkerHeartbeat
 from kc.core.task_recovery import GIVEN_UP, recover_orphaned_tasks
 
+ROOT = Path(__file__).resolve().parents[3]
 RAN: list[str] = []
 
 
@@ -171,3 +179,84 @@ def test_concurrent_sweeps_hand_each_task_back_once() -> None:
 
     assert sorted(handed_back) == sorted(orphans)  # each exactly once, none missing
     assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 30
+
+
+@task()
+def linger(path: str, seconds: float) -> str:
+    """Notes each start; the first attempt runs long enough to be killed."""
+    log = Path(path)
+    first = not log.exists()
+    with log.open("a") as handle:
+        handle.write("start\n")
+    if first:
+        time.sleep(seconds)
+    with log.open("a") as handle:
+        handle.write("done\n")
+    return "done"
+
+
+def _worker(worker_id: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603 - our own manage.py with a fixed argv
+        [
+            sys.executable,
+            "manage.py",
+            "worker",
+            "--worker-id",
+            worker_id,
+            "--no-startup-delay",
+            "--interval",
+            "0.2",
+            "-v",
+            "0",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def _wait(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_task_of_a_sigkilled_worker_runs_again_on_another_worker(tmp_path: Path) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("two worker processes need a shared server database")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KC_", "DATABASE_URL"))}
+    env = {**clean, "DATABASE_URL": url, "KC_VAR_DIR": str(tmp_path)}
+    marks = tmp_path / "linger.log"
+    result_id = linger.enqueue(str(marks), 120).id
+
+    def state() -> DBTaskResult[Any, Any]:
+        return DBTaskResult.objects.get(id=result_id)
+
+    first = _worker("kill-me", env)
+    try:
+        assert _wait(lambda: marks.exists() and state().status == "RUNNING", 60)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    assert state().status == TaskResultStatus.RUNNING  # what the backend leaves behind
+    # Age the claim and the dead worker's last heartbeat instead of waiting a minute.
+    past = timezone.now() - datetime.timedelta(minutes=2)
+    DBTaskResult.objects.filter(id=result_id).update(started_at=past)
+    WorkerHeartbeat.objects.filter(worker_id="kill-me").update(seen_at=past)
+
+    assert recover_orphaned_tasks().requeued == [str(result_id)]
+
+    second = _worker("survivor", env)
+    try:
+        assert _wait(lambda: state().status == TaskResultStatus.SUCCESSFUL, 60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    assert state().worker_ids == ["kill-me", "survivor"]
+    assert marks.read_text().split() == ["start", "start", "done"]  # ran again, finished once
