@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from kc.api.models import ApiToken
-from kc.api.services import issue_api_token
+from kc.api.services import issue_api_token, issue_cti_token
 from kc.api.tests.conftest import sent_order
 from kc.cases.models import Case
 from kc.customers.models import BusinessPartner, ContractAccount
@@ -47,9 +47,9 @@ EXPECTED_STATUSES = {
 }
 
 
-def existing_numbers() -> dict[str, str]:
-    """Per path prefix, the number of an object in the database: random numbers only ever
-    find 404, these reach the handlers' real work (and their 201/409)."""
+def existing_objects() -> dict[str, dict[str, str]]:
+    """Per path prefix, the path parameters of an object in the database: random values only
+    ever find 404 (or 401 for the CTI token), these reach the handlers' real work."""
     found = {
         "/api/v1/auftraege/": FieldOrder.objects.first(),
         "/api/v1/kunden/": BusinessPartner.objects.first(),
@@ -58,7 +58,9 @@ def existing_numbers() -> dict[str, str]:
         "/api/v1/vorgaenge/": Case.objects.first(),
         "/api/v1/briefe/": Letter.objects.first(),
     }
-    return {prefix: str(row.number) for prefix, row in found.items() if row is not None}
+    known = {prefix: {"number": str(row.number)} for prefix, row in found.items() if row}
+    known["/api/v1/cti/"] = {"token": issue_cti_token(name="Fuzz-Telefonanlage", actor=None)[1]}
+    return known
 
 
 # transaction=True: the WSGI app closes the connection after each request, which would break
@@ -75,8 +77,8 @@ def test_no_server_error_and_answers_as_declared(settings: Any, mode: Generation
     )
     headers = {"Authorization": f"Bearer {raw}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, headers=headers)
-    numbers = existing_numbers()
-    assert len(numbers) == 6, numbers
+    known = existing_objects()
+    assert len(known) == 7, known
     calls: dict[str, int] = {}
     statuses: set[int] = set()
     for result in schema.get_all_operations():
@@ -84,7 +86,7 @@ def test_no_server_error_and_answers_as_declared(settings: Any, mode: Generation
             raise result.err()  # a part of the schema schemathesis cannot read is a defect
         operation = result.ok()
         runs: list[dict[str, str] | None] = [None]  # generated path parameters
-        runs += [{"number": n} for p, n in numbers.items() if operation.full_path.startswith(p)]
+        runs += [found for p, found in known.items() if operation.full_path.startswith(p)]
         if mode is GenerationMode.NEGATIVE and not (len(operation.query) or len(operation.body)):
             continue  # only a free-text path parameter: no value of it breaks the schema
         calls[operation.label] = 0
