@@ -6,11 +6,13 @@ import socket
 import threading
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 
 from kc.core.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15
 
@@ -42,15 +44,21 @@ class Command(DBWorkerCommand):
 def _beat(worker_id: str, stop: threading.Event) -> None:
     started = timezone.now()
     while True:
-        WorkerHeartbeat.objects.update_or_create(
-            worker_id=worker_id,
-            defaults={
-                "hostname": socket.gethostname()[:255],
-                "pid": os.getpid(),
-                "started_at": started,
-                "seen_at": timezone.now(),
-            },
-        )
-        close_old_connections()
+        try:
+            WorkerHeartbeat.objects.update_or_create(
+                worker_id=worker_id,
+                defaults={
+                    "hostname": socket.gethostname()[:255],
+                    "pid": os.getpid(),
+                    "started_at": started,
+                    "seen_at": timezone.now(),
+                },
+            )
+        except DatabaseError:
+            # A database restart must not end the beat of a worker that lives on: without it
+            # the task recovery would take the worker for dead and run its task twice.
+            logger.warning("worker heartbeat failed, retrying", exc_info=True)
+        finally:
+            close_old_connections()
         if stop.wait(HEARTBEAT_SECONDS):
             return
