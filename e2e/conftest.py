@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,16 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         (ARTIFACTS / f"{name}.html").write_text(page.content(), encoding="utf-8")
+    close_quietly(context)
+
+
+def close_quietly(context: BrowserContext) -> None:
+    """Stop the pages' polling (htmx timers) and give a request already on its way time to
+    finish in the live server, before the test database is flushed under it (SQLite then
+    reports "database table is locked" and the next test starts with this one's rows)."""
+    for open_page in context.pages:
+        open_page.goto("about:blank")
+    time.sleep(0.5)
     context.close()
 
 

@@ -10,7 +10,7 @@ from pytest_django.fixtures import Settings
 
 from conftest import make_staff
 from e2e.a11y import assert_accessible
-from e2e.conftest import TIMEOUT_MS, log_in
+from e2e.conftest import TIMEOUT_MS, close_quietly, log_in
 from kc.cases import services
 from kc.cases.tests.factories import QueueFactory
 from kc.core import roles
@@ -86,4 +86,4 @@ def test_without_javascript_the_page_is_complete_and_reloads_by_link(
         expect(waiting).to_have_text("1")
         expect(page.locator("#dashboard-stand")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
     finally:
-        context.close()
+        close_quietly(context)

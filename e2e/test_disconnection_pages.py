@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from conftest import make_staff
 from e2e.a11y import assert_accessible
-from e2e.conftest import TIMEOUT_MS, log_in
+from e2e.conftest import TIMEOUT_MS, close_quietly, log_in
 from kc.cases.tests.factories import QueueFactory
 from kc.core import clamd, roles
 from kc.core.models import NumberRange
@@ -140,7 +140,7 @@ def test_window_capture_on_a_phone_then_the_document_and_the_dashboard(
         assert_accessible(window)
         assert_fits(window)
     finally:
-        phone.close()
+        close_quietly(phone)
 
     # --- the document: the agent accepts the proof ---
     log_in(page, base_url, "agent", check_a11y=False)

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from conftest import make_staff
 from e2e.a11y import assert_accessible
-from e2e.conftest import TIMEOUT_MS, log_in
+from e2e.conftest import TIMEOUT_MS, close_quietly, log_in
 from kc.core import roles
 from kc.desk.models import Location
 from kc.desk.shifts import save_shift
@@ -85,4 +85,4 @@ def test_agent_sets_presence_and_team_lead_sees_it(
     expect(lead_page.get_by_text("Die Schicht ist gespeichert.")).to_be_visible()
     expect(lead_page.get_by_role("row", name="Karin Krause")).to_contain_text("09:00–12:30")
     assert_accessible(lead_page)
-    lead_context.close()
+    close_quietly(lead_context)
