@@ -3,9 +3,11 @@ identity check, export, extension and completion, the erasure preview, and per c
 who saw and changed their data. Views parse, call a service, render."""
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -100,10 +102,15 @@ def request_detail(request: StaffRequest, request_id: int) -> HttpResponse:
 
 
 def _action(
-    request: StaffRequest, request_id: int, form_name: str, form: object, action: object
+    request: StaffRequest,
+    request_id: int,
+    form_name: str,
+    form: BaseForm,
+    action: Callable[[PrivacyRequest], object],
 ) -> HttpResponse:
+    """Run a service on the request, loaded once; a refusal shows on the detail page."""
     privacy_request = selectors.request_for_page(request_id)
-    if submitted(request, form) and call_service(form, action) is not None:  # type: ignore[arg-type]
+    if submitted(request, form) and call_service(form, lambda: action(privacy_request)) is not None:
         return redirect("privacy:request_detail", request_id=request_id)
     context = _detail_context(privacy_request, **{form_name: form})
     return form_page(request, "privacy/request_detail.html", context)
@@ -119,8 +126,8 @@ def identity_check(request: StaffRequest, request_id: int) -> HttpResponse:
         request_id,
         "identity_form",
         form,
-        lambda: services.check_identity(
-            request=selectors.request_for_page(request_id),
+        lambda privacy_request: services.check_identity(
+            request=privacy_request,
             method=form.cleaned_data["method"],
             note=form.cleaned_data["note"],
             actor=request.user,
@@ -138,8 +145,8 @@ def extend(request: StaffRequest, request_id: int) -> HttpResponse:
         request_id,
         "extension_form",
         form,
-        lambda: services.extend(
-            request=selectors.request_for_page(request_id),
+        lambda privacy_request: services.extend(
+            request=privacy_request,
             reason=form.cleaned_data["reason"],
             actor=request.user,
             today=timezone.localdate(),
@@ -157,8 +164,8 @@ def complete(request: StaffRequest, request_id: int) -> HttpResponse:
         request_id,
         "complete_form",
         form,
-        lambda: services.complete(
-            request=selectors.request_for_page(request_id),
+        lambda privacy_request: services.complete(
+            request=privacy_request,
             outcome=form.cleaned_data["outcome"],
             actor=request.user,
         ),
