@@ -284,10 +284,13 @@ _CSP_POLICY = {
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+    # Browsers post violations here (kc/core/csp_report.py): a broken page shows in the logs.
+    "report-uri": ["/csp-report"],
 }
 # KC_CSP_REPORT_ONLY=1 sends the policy as report-only (to find a breakage in the field).
 SECURE_CSP = {} if env_bool("KC_CSP_REPORT_ONLY", False) else _CSP_POLICY
 SECURE_CSP_REPORT_ONLY = _CSP_POLICY if not SECURE_CSP else {}
+KC_CSP_REPORTS_PER_MINUTE = env_int("KC_CSP_REPORTS_PER_MINUTE", 60)  # per client address
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "de"

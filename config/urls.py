@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kc.api.api import api
+from kc.core import csp_report
 from kc.core import metrics as core_metrics
 from kc.core import views as core_views
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("healthz/live", core_views.healthz_live, name="healthz_live"),
     path("healthz/ready", core_views.healthz_ready, name="healthz_ready"),
     path("metrics", core_metrics.metrics_view, name="metrics"),
+    path("csp-report", csp_report.csp_report, name="csp_report"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -25,10 +25,14 @@ def test_pages_send_the_policy_and_axe_still_runs(page: Page, base_url: str) -> 
 
 def test_an_inline_script_is_blocked_and_reported(page: Page, base_url: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
-    page.evaluate(
-        """() => { const s = document.createElement('script');
-        s.textContent = 'document.body.dataset.inline = "ran"'; document.body.append(s); }"""
-    )
+    # The browser posts the violation to the policy's report-uri, and the server takes it.
+    with page.expect_response(lambda r: r.url.endswith("/csp-report")) as report:
+        page.evaluate(
+            """() => { const s = document.createElement('script');
+            s.textContent = 'document.body.dataset.inline = "ran"'; document.body.append(s); }"""
+        )
+    assert report.value.status == 204
+    assert "script-src" in (report.value.request.post_data or "")
     expect(page.locator("body")).not_to_have_attribute("data-inline", "ran")
     page.wait_for_timeout(200)
     seen = list(harness._CSP_VIOLATIONS)

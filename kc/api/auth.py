@@ -6,10 +6,7 @@
 missing) and 429 (over KC_API_RATE_LIMIT_PER_MINUTE, with Retry-After).
 """
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
@@ -17,6 +14,7 @@ from ninja.security import HttpBearer
 from kc.api.errors import ApiError
 from kc.api.models import ApiToken
 from kc.api.services import TokenRefused, authenticate_api_token
+from kc.core import ratelimit
 
 WINDOW_SECONDS = 60
 
@@ -51,23 +49,14 @@ def _refusal(code: str, scope: str) -> ApiError:
 def check_rate(token: ApiToken) -> None:
     """A fixed window per token and minute in the shared cache (all app servers count)."""
     limit: int = settings.KC_API_RATE_LIMIT_PER_MINUTE
-    now = time.time()
-    window = int(now // WINDOW_SECONDS)
-    key = f"kc-api-rate:{token.pk}:{window}"
-    cache.add(key, 0, WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, WINDOW_SECONDS * 2)
-        count = 1
-    if count > limit:
-        retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now) + 1)
+    window = ratelimit.hit(f"api-token:{token.pk}", WINDOW_SECONDS)
+    if window.count > limit:
         raise ApiError(
             429,
             "rate_limited",
             _("Zu viele Anfragen: höchstens %(limit)s je Minute und Token.") % {"limit": limit},
-            {"limit": limit, "retry_after": retry_after},
-            retry_after=retry_after,
+            {"limit": limit, "retry_after": window.retry_after},
+            retry_after=window.retry_after,
         )
 
 

@@ -116,9 +116,9 @@ def _is_trusted_proxy(peer: str | None) -> bool:
     )
 
 
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/csp-report")
 # The only paths a customer's portal login may use.
-CUSTOMER_PREFIXES = ("/portal/", "/static/", "/healthz", "/i18n/")
+CUSTOMER_PREFIXES = ("/portal/", "/static/", "/healthz", "/i18n/", "/csp-report")
 PORTAL_HOME = "/portal/"
 
 
