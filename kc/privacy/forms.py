@@ -61,3 +61,17 @@ class ConfirmErasureForm(forms.Form):
     confirmed = forms.BooleanField(
         label=_("Ich habe die Vorschau geprüft: so löschen und einschränken."), required=True
     )
+
+
+class LiftRestrictionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Grund der Aufhebung (steht im Brief an den Kunden)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirmed = forms.BooleanField(
+        label=_(
+            "Der Kunde wird mit einem Brief über die Aufhebung unterrichtet (Art. 18 Abs. 3 DSGVO)."
+        ),
+        required=True,
+    )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kc.cases.models import Case
 from kc.customers.models import BusinessPartner
+from kc.letters.models import Letter
 
 
 class PrivacyRequest(models.Model):
@@ -78,6 +79,28 @@ class PrivacyRequest(models.Model):
     outcome = models.TextField(_("Ergebnis"), blank=True)
     # What an erasure did, area by area (the preview's lines as they were applied).
     result = models.JSONField(_("Ergebnis im Detail"), default=dict, blank=True)
+    # A restriction asked for under Art. 18 and lifted later (Art. 18 (3): the customer is
+    # told by the letter before the lifting takes effect).
+    restriction_lifted_at = models.DateTimeField(
+        _("Einschränkung aufgehoben am"), null=True, blank=True
+    )
+    restriction_lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Einschränkung aufgehoben von"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lift_reason = models.CharField(_("Grund der Aufhebung"), max_length=500, blank=True)
+    lift_letter = models.ForeignKey(
+        Letter,
+        verbose_name=_("Brief zur Aufhebung"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("Datenschutzanfrage")

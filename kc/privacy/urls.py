@@ -13,5 +13,10 @@ urlpatterns: list[URLPattern] = [
     path("<int:request_id>/abschliessen/", views.complete, name="complete"),
     path("<int:request_id>/export/", views.export_download, name="export"),
     path("<int:request_id>/loeschen/", views.erasure_preview, name="erasure_preview"),
+    path(
+        "<int:request_id>/einschraenkung-aufheben/",
+        views.lift_restriction,
+        name="lift_restriction",
+    ),
     path("kunden/<int:partner_id>/protokoll/", views.customer_audit, name="customer_audit"),
 ]

@@ -18,12 +18,13 @@ from kc.core import audit
 from kc.core.form_views import call_service, form_page, submitted
 from kc.core.http import StaffRequest
 from kc.core.validation import Refusal
-from kc.privacy import selectors, services
+from kc.privacy import lifting, selectors, services
 from kc.privacy.forms import (
     CompleteForm,
     ConfirmErasureForm,
     ExtensionForm,
     IdentityForm,
+    LiftRestrictionForm,
     RequestForm,
 )
 from kc.privacy.models import PrivacyRequest
@@ -85,6 +86,8 @@ def _detail_context(privacy_request: PrivacyRequest, **forms: object) -> dict[st
         "identity_form": forms.get("identity_form") or IdentityForm(),
         "extension_form": forms.get("extension_form") or ExtensionForm(),
         "complete_form": forms.get("complete_form") or CompleteForm(),
+        "lift_form": forms.get("lift_form") or LiftRestrictionForm(),
+        "lift_refusal": lifting.refusal(privacy_request),
     }
 
 
@@ -188,6 +191,28 @@ def export_download(request: StaffRequest, request_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@permission_required(ERASE, raise_exception=True)
+@require_POST
+def lift_restriction(request: StaffRequest, request_id: int) -> HttpResponse:
+    """Art. 18 (3): the customer gets a letter, then the restriction is lifted."""
+    form = LiftRestrictionForm(request.POST)
+    response = _action(
+        request,
+        request_id,
+        "lift_form",
+        form,
+        lambda privacy_request: lifting.lift_restriction(
+            request=privacy_request, reason=form.cleaned_data["reason"], actor=request.user
+        ),
+    )
+    if response.status_code == 302:
+        messages.success(
+            request, _("Einschränkung aufgehoben, der Kunde wird per Brief unterrichtet.")
+        )
     return response
 
 
