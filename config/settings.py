@@ -148,6 +148,9 @@ TASKS = {
     }
 }
 
+# Days an uploaded legacy export (personal data) stays stored after its run ended (docs/import.md).
+KC_IMPORT_FILE_RETENTION_DAYS = env_int("KC_IMPORT_FILE_RETENTION_DAYS", 30)
+
 # Periodic tasks, enqueued by `manage.py scheduler` (one run per interval, any number of
 # schedulers): name -> task path and interval in seconds.
 KC_PERIODIC_TASKS = {
@@ -175,6 +178,8 @@ KC_PERIODIC_TASKS = {
     "appointment_reminders": {"task": "kc.appointments.tasks.send_reminders", "every": 900},
     # GDPR: finish erasures whose blockers are gone, purge what retention no longer keeps.
     "privacy_purge": {"task": "kc.privacy.tasks.purge_expired", "every": 86_400},
+    # Stored legacy import files whose retention has ended (kc/imports/retention.py).
+    "import_file_purge": {"task": "kc.imports.tasks.purge_import_files", "every": 86_400},
     # API webhooks whose retry is due (docs/api.md).
     "webhook_retries": {"task": "kc.api.tasks.send_due_webhooks", "every": 60},
     # Tasks left RUNNING by a worker that died go back to the queue (docs/production.md).

@@ -62,6 +62,9 @@ class ImportRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     finished_at = models.DateTimeField(_("Fertig"), null=True, blank=True)
+    # The stored ZIP holds personal data: it is deleted KC_IMPORT_FILE_RETENTION_DAYS after
+    # the run ended (kc.imports.retention); the reports, name and checksum stay.
+    upload_deleted_at = models.DateTimeField(_("Datei gelöscht am"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Datenübernahme")

@@ -53,9 +53,19 @@ def start_run(*, data: bytes, filename: str, system: str, actor: User) -> Import
 @transaction.atomic
 def confirm_run(*, run: ImportRun, actor: User) -> ImportRun:
     """'Jetzt übernehmen': import the checked file for real, once (a double click is a no-op)."""
-    claimed = ImportRun.objects.filter(pk=run.pk, state=State.CHECKED).update(
-        state=State.IMPORTING, imported_by=actor
-    )
+    claimed = ImportRun.objects.filter(
+        pk=run.pk, state=State.CHECKED, upload_deleted_at__isnull=True
+    ).update(state=State.IMPORTING, imported_by=actor)
+    if (
+        not claimed
+        and ImportRun.objects.filter(pk=run.pk, upload_deleted_at__isnull=False).exists()
+    ):
+        raise Refusal(
+            _(
+                "Die Datei dieser Lieferung ist nach Ablauf der Aufbewahrungsfrist gelöscht. "
+                "Bitte laden Sie die Lieferung neu hoch."
+            )
+        )
     if not claimed:
         raise Refusal(_("Diese Lieferung wird schon übernommen oder ist nicht geprüft."))
     audit.record(

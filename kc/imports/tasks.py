@@ -2,10 +2,16 @@
 
 from django.tasks import task
 
-from kc.imports import services
+from kc.imports import retention, services
 
 
 @task()
 def execute_run(run_id: int) -> str:
     """The dry run or the real import of an uploaded export (see services.execute_run)."""
     return services.execute_run(run_id)
+
+
+@task()
+def purge_import_files() -> int:
+    """Daily: delete stored export files whose retention has ended (see retention)."""
+    return len(retention.purge_files())
