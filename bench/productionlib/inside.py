@@ -35,9 +35,10 @@ print("RESULT " + json.dumps({{
 
 # A burst of `count` small real tasks (the webhook sweep: one query, nothing due), then the
 # timestamps the database backend kept: enqueue -> start is the queue latency.
-# With `interval` > 0 the tasks trickle in one per interval instead (latency, not backlog).
+# With `interval` > 0 the tasks trickle in one per interval instead (latency, not backlog),
+# until `count`, `stop_after` seconds or the file `stop_file` (if given) appears.
 TASKS = """
-import json, time
+import json, os, time
 from kc.api.tasks import send_due_webhooks
 from django_tasks_db.models import DBTaskResult
 ids = []
@@ -47,6 +48,8 @@ for n in range({count}):
     if {interval} > 0:
         time.sleep({interval})
         if {stop_after} and time.monotonic() - started > {stop_after}:
+            break
+        if {stop_file!r} and os.path.exists({stop_file!r}):
             break
 deadline = time.monotonic() + 300
 while time.monotonic() < deadline:
