@@ -48,23 +48,32 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from portal_load import machine, percentile  # noqa: E402
+from portal_load import free_port, machine, percentile  # noqa: E402
 from productionlib import billable, inside, load  # noqa: E402
 
-from kc.core.tests.test_production_topology import (  # noqa: E402
-    SCRIPT,
-    _drop_database,
-    _env_of,
-    _free_port,
-)
-
+SCRIPT = ROOT / "scripts" / "production.sh"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 BILLING_DATE = "2026-01-20"
 TRICKLE_INTERVAL = 0.1
 
 
+def env_of(directory: Path) -> dict[str, str]:
+    """The topology's environment, as scripts/production.sh wrote it to DIR/env."""
+    pairs = (line.split("=", 1) for line in (directory / "env").read_text().splitlines())
+    return {key: value for key, value in pairs}
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        conn.execute(drop.format(sql.Identifier(name)))
+
+
 def manage(directory: Path, *args: str, timeout: int = 900) -> str:
-    env = {**os.environ, **_env_of(directory)}
+    env = {**os.environ, **env_of(directory)}
     done = subprocess.run(  # noqa: S603 (our own manage.py)
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -204,7 +213,7 @@ def billing_phase(
     stops 2 s after the run. Returns the run as counted in the database, the tasks enqueued
     between its start and end (its own, from the database), and the wall time of the command
     (Django and worker start-up included)."""
-    env = {**os.environ, **_env_of(directory)}
+    env = {**os.environ, **env_of(directory)}
     stop = directory / "trickle.stop"
     stop.unlink(missing_ok=True)
     trickled: list[list[Any]] = []
@@ -327,13 +336,13 @@ def main() -> int:
     directory = ROOT / "bench" / ".data" / "production"
     directory.parent.mkdir(parents=True, exist_ok=True)
     (directory.parent / ".gitignore").write_text("*\n", encoding="utf-8")
-    http_port = _free_port()
+    http_port = free_port()
     env = {
         **os.environ,
         "KC_PROD_DATABASE_URL": database_url,
         "KC_PROD_HTTP_PORT": str(http_port),
-        "KC_PROD_APP_PORTS": f"{_free_port()} {_free_port()}",
-        "KC_SMTP_PORT": str(_free_port()),  # nothing listens: no mail leaves the bench
+        "KC_PROD_APP_PORTS": f"{free_port()} {free_port()}",
+        "KC_SMTP_PORT": str(free_port()),  # nothing listens: no mail leaves the bench
         "KC_BENCH_PING": "1",  # production.sh passes the environment on to its processes
         # One bench token makes all agent requests: lift the per-token limit (120/min) so the
         # server, not the limiter, sets the pace. The limiter's cache write stays in the path.
@@ -360,7 +369,7 @@ def main() -> int:
         print("\nload average after: " + load_average())
     finally:
         subprocess.run([str(SCRIPT), "stop", str(directory)], env=env, timeout=120, check=False)  # noqa: S603
-        _drop_database(database_url)
+        drop_database(name)
         for stale in (directory / "env", directory / "pids"):
             if stale.is_file():
                 stale.unlink()
