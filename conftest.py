@@ -3,12 +3,18 @@
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
+from hypothesis import settings as hypothesis_settings
 
 from kc.core import roles
 from kc.core.models import User
 
 STAFF_PASSWORD = "Kundencenter-Test-2026!"
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+# Tests never assert on time: hypothesis's 200 ms deadline per example failed property tests
+# on a machine busy with other test processes.
+hypothesis_settings.register_profile("kc", deadline=None)
+hypothesis_settings.load_profile("kc")
 
 
 def make_staff(username: str, role: str | None, *, with_mfa: bool = True) -> User:

@@ -27,7 +27,7 @@ from kc.api.errors import REFUSALS, ApiError, ErrorOut
 from kc.api.paging import PageMeta, PageQuery, page_of
 from kc.api.services import technical_user
 from kc.billing.selectors import billed_annual_consumption_in
-from kc.supply import services as supply_services
+from kc.supply import readings as supply_readings
 from kc.supply.models import Contract, Meter, MeterReading, Register
 
 router = Router(auth=TokenAuth("readings"))
@@ -153,7 +153,7 @@ def report_reading(request: HttpRequest, number: str, body: ReadingIn) -> Status
             409, "no_contract", _("Zu diesem Zähler gibt es an diesem Tag keinen Liefervertrag.")
         )
     try:
-        reading = supply_services.record_customer_reading(
+        reading = supply_readings.record_customer_reading(
             register=register,
             read_on=body.read_on,
             value=body.value,
@@ -163,7 +163,7 @@ def report_reading(request: HttpRequest, number: str, body: ReadingIn) -> Status
             via="api",
             annual_consumption=billed_annual_consumption_in(contract, register.unit),
         )
-    except supply_services.ReadingNeedsConfirmation as asked:
+    except supply_readings.ReadingNeedsConfirmation as asked:
         raise ApiError(
             409,
             "needs_confirmation",

@@ -22,6 +22,7 @@ from kc.core.validation import Refusal
 from kc.customers.models import BusinessPartner
 from kc.letters import services as letters
 from kc.letters.document import Column, Table
+from kc.supply import readings as supply_readings
 from kc.supply import services as supply_services
 from kc.supply.models import Contract, Division, MeterReading, PriceSheet, Register, Tariff
 from kc.supply.vat import vat_rate
@@ -163,7 +164,7 @@ def accept_offer(
         try:
             # The customer's reading splits the period between two prices: checked like any
             # customer reading (digits, supply period, plausibility; far off: for review).
-            supply_services.record_customer_reading(
+            supply_readings.record_customer_reading(
                 register=register,
                 read_on=switch_date,
                 value=reading,

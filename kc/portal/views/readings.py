@@ -19,7 +19,7 @@ from kc.billing.selectors import billed_annual_consumption_in
 from kc.core.form_views import call_service, form_page, submitted
 from kc.portal.forms_requests import ReadingForm
 from kc.portal.views.common import CustomerRequest, customer_required, scope
-from kc.supply import services as supply_services
+from kc.supply import readings as supply_readings
 from kc.supply.models import Contract, MeterReading, Register
 from kc.supply.plausibility import Plausibility
 
@@ -49,7 +49,7 @@ def _record(
     data = form.cleaned_data
     confirmed = request.POST.get("confirm") == confirm_key(data["read_on"], data["value"])
     try:
-        return supply_services.record_customer_reading(
+        return supply_readings.record_customer_reading(
             register=register,
             read_on=data["read_on"],
             value=data["value"],
@@ -60,7 +60,7 @@ def _record(
             via="portal",
             annual_consumption=billed_annual_consumption_in(contract, register.unit),
         )
-    except supply_services.ReadingNeedsConfirmation as asked:
+    except supply_readings.ReadingNeedsConfirmation as asked:
         return asked.check
 
 

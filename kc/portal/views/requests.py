@@ -27,7 +27,7 @@ from kc.portal.forms_requests import (
 )
 from kc.portal.views.common import CustomerRequest, customer_required, scope
 from kc.portal.views.messages import case_url, files, submit_once
-from kc.supply import services as supply_services
+from kc.supply import readings as supply_readings
 from kc.supply.models import MeterReading
 
 
@@ -155,7 +155,7 @@ def _move_out(request: CustomerRequest, form: MoveOutForm) -> Case:
     with transaction.atomic():
         note = _("noch nicht abgelesen")
         if value is not None and day <= timezone.localdate():
-            reading = supply_services.record_customer_reading(
+            reading = supply_readings.record_customer_reading(
                 register=register,
                 read_on=day,
                 value=value,

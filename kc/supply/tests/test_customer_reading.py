@@ -19,9 +19,9 @@ from kc.billing.tests.factories import metered_contract, priced_tariff
 from kc.core import clamd
 from kc.core.models import AuditLogEntry, User
 from kc.core.validation import Refusal
-from kc.supply import services, tasks
+from kc.supply import readings, tasks
 from kc.supply.models import MeterReading, Register
-from kc.supply.services import ReadingNeedsConfirmation
+from kc.supply.readings import ReadingNeedsConfirmation
 from kc.supply.tests.factories import ContractFactory, MeterReadingFactory, RegisterFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def _record(register: Register, value: str, actor: User | None = None, **kwargs:
         "supplied_from": D(2020, 1, 1),
     }
     options.update(kwargs)
-    return services.record_customer_reading(
+    return readings.record_customer_reading(
         register=register,
         value=Decimal(value),
         actor=actor,
