@@ -94,7 +94,11 @@ def _liftable(request: PrivacyRequest) -> tuple[BusinessPartner, datetime.dateti
 def lift_restriction(*, request: PrivacyRequest, reason: str, actor: User) -> PrivacyRequest:
     """Tell the customer by letter, lift the restriction, note it on the request's case and in
     the audit log. The customer is found again in the agent and API searches."""
-    request = PrivacyRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
+    request = (
+        PrivacyRequest.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=request.pk)
+    )
     if request.partner_id is not None:
         request.partner = BusinessPartner.objects.select_for_update().get(pk=request.partner_id)
     partner, restricted_since = _liftable(request)
