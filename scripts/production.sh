@@ -7,13 +7,19 @@
 #
 # Production settings: KC_DEBUG=0, a random KC_SECRET_KEY (kept in DIR/env, shared by every
 # process), KC_BEHIND_PROXY=1, one media directory for all processes, django-tasks-db on
-# PostgreSQL, a database cache (rate limits shared by the app servers). No TLS here: nginx
-# listens on plain HTTP on 127.0.0.1 (deploy/nginx/kundencenter.conf shows the TLS server).
+# PostgreSQL, a database cache (rate limits shared by the app servers). nginx runs
+# deploy/nginx/kundencenter.conf rendered with this machine's ports and paths
+# (deploy/nginx/render.py). Without TLS (default) only its HTTPS server is kept, listening on
+# plain HTTP on 127.0.0.1. With KC_PROD_TLS=1 the script makes a throwaway CA and a
+# certificate for 127.0.0.1/localhost in DIR/tls (clients trust DIR/tls/ca.pem), nginx serves
+# HTTPS on KC_PROD_HTTPS_PORT and redirects KC_PROD_HTTP_PORT to it, and the app servers run
+# with KC_SECURE=1 (__Host- cookies, HSTS) as in production.
 # DIR/env holds the environment; `set -a; . DIR/env; set +a` gives a shell the same settings.
 #
 # Environment (defaults):
 #   KC_PROD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/kc_production (created if missing)
 #   KC_PROD_HTTP_PORT=18080  KC_PROD_APP_PORTS="18001 18002"  KC_PROD_GUNICORN_WORKERS=2
+#   KC_PROD_TLS=0  KC_PROD_HTTPS_PORT=18443 (with KC_PROD_TLS=1)
 #   KC_SMTP_PORT=25 (where the outbox sends)
 # nginx is installed with apt-get when missing and running as root; otherwise start fails
 # loudly (exit 3) so a caller can skip.
@@ -28,6 +34,9 @@ fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
 python="$root/.venv/bin/python"
 http_port="${KC_PROD_HTTP_PORT:-18080}"
+https_port="${KC_PROD_HTTPS_PORT:-18443}"
+tls="${KC_PROD_TLS:-0}"
+[[ "$tls" == "1" ]] || tls=0
 read -r -a app_ports <<<"${KC_PROD_APP_PORTS:-18001 18002}"
 database_url="${KC_PROD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kc_production}"
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
@@ -68,8 +77,15 @@ ensure_nginx() {
 }
 
 write_env() {
-    [[ -s "$dir/env" ]] && return 0
-    local secret hosts
+    if [[ -s "$dir/env" ]]; then
+        if ! grep -qx "KC_SECURE=$tls" "$dir/env"; then
+            log "$dir was set up with KC_PROD_TLS=$((1 - tls)); use another directory"
+            exit 1
+        fi
+        return 0
+    fi
+    local secret hosts origin="http://127.0.0.1:$http_port"
+    [[ "$tls" == "1" ]] && origin="https://127.0.0.1:$https_port"
     secret="$("$python" -c 'import secrets; print(secrets.token_urlsafe(50))')"
     hosts="127.0.0.1,localhost"
     umask 077
@@ -77,10 +93,10 @@ write_env() {
 KC_DEBUG=0
 KC_SECRET_KEY=$secret
 KC_ALLOWED_HOSTS=$hosts
-KC_CSRF_TRUSTED_ORIGINS=http://127.0.0.1:$http_port,http://localhost:$http_port
+KC_CSRF_TRUSTED_ORIGINS=$origin,${origin/127.0.0.1/localhost}
 KC_BEHIND_PROXY=1
 KC_TRUSTED_PROXIES=127.0.0.1,::1
-KC_SECURE=0
+KC_SECURE=$tls
 DATABASE_URL=$database_url
 KC_DB_CONN_MAX_AGE=0
 KC_VAR_DIR=$dir/var
@@ -88,11 +104,11 @@ KC_MEDIA_ROOT=$dir/var/media
 KC_TASKS_BACKEND=django_tasks_db.DatabaseBackend
 KC_CACHE_BACKEND=django.core.cache.backends.db.DatabaseCache
 KC_CACHE_LOCATION=kc_cache
-KC_PORTAL_URL=http://127.0.0.1:$http_port/portal/
+KC_PORTAL_URL=$origin/portal/
 KC_SMTP_HOST=127.0.0.1
 KC_SMTP_PORT=${KC_SMTP_PORT:-25}
 KC_SMTP_SECURITY=plain
-KC_PRINTER_URI=
+KC_PRINTER_URI=${KC_PRINTER_URI:-}
 KC_IMAP_HOST=
 DJANGO_SETTINGS_MODULE=config.settings
 PYTHONDONTWRITEBYTECODE=1
@@ -118,16 +134,61 @@ with psycopg.connect(
 PY
 }
 
+write_tls() {  # a throwaway CA and a server certificate for 127.0.0.1/localhost in DIR/tls
+    local tls_dir="$dir/tls"
+    # Kept while valid for another hour: a restart on the same DIR keeps clients' trust.
+    if [[ -s "$tls_dir/fullchain.pem" && -s "$tls_dir/ca.pem" ]] \
+        && openssl x509 -checkend 3600 -noout -in "$tls_dir/fullchain.pem" >/dev/null; then
+        return 0
+    fi
+    log "making a throwaway CA and a certificate for 127.0.0.1/localhost in $tls_dir"
+    mkdir -p "$tls_dir"
+    cat >"$tls_dir/openssl.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = Kundencenter throwaway CA (scripts/production.sh)
+[ca]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+CNF
+    (
+        umask 077
+        cd "$tls_dir"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 30 -config openssl.cnf -extensions ca \
+            -keyout ca.key -out ca.pem
+        openssl req -new -newkey rsa:2048 -nodes -subj /CN=localhost -config openssl.cnf \
+            -keyout privkey.pem -out server.csr
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -days 30 \
+            -set_serial "0x$(openssl rand -hex 16)" -extfile openssl.cnf -extensions server \
+            -out fullchain.pem
+        openssl verify -x509_strict -CAfile ca.pem fullchain.pem
+        chmod 644 ca.pem fullchain.pem
+    ) >"$dir/log/openssl.log" 2>&1 || { cat "$dir/log/openssl.log" >&2; exit 1; }
+}
+
 write_nginx_conf() {
-    local user_line="" servers="" port
+    local user_line="" site_args=()
     # Running as root, nginx would switch its workers to `nobody`, who cannot read DIR.
     [[ "$(id -u)" == "0" ]] && user_line="user root;"
-    for port in "${app_ports[@]}"; do
-        servers+="        server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n'
-    done
+    [[ "$tls" == "1" ]] && site_args=(--https-port "$https_port")
     mkdir -p "$dir/nginx"
+    # The site is the production one (deploy/nginx/kundencenter.conf), rendered with this
+    # machine's ports and paths; around it what Debian's /etc/nginx/nginx.conf sets.
+    "$python" "$root/deploy/nginx/render.py" --root "$root" --dir "$dir" \
+        --http-port "$http_port" --app-ports "${app_ports[*]}" "${site_args[@]}" \
+        >"$dir/nginx/kundencenter.conf"
     cat >"$dir/nginx/nginx.conf" <<CONF
-# Written by scripts/production.sh: deploy/nginx/kundencenter.conf without TLS, on 127.0.0.1.
+# Written by scripts/production.sh: the main context of Debian's nginx.conf, on 127.0.0.1.
 $user_line
 worker_processes 1;
 pid $dir/pids/nginx.pid;
@@ -141,23 +202,7 @@ http {
     fastcgi_temp_path $dir/nginx/fastcgi;
     uwsgi_temp_path $dir/nginx/uwsgi;
     scgi_temp_path $dir/nginx/scgi;
-    upstream kundencenter_app {
-$servers        keepalive 16;
-    }
-    server {
-        listen 127.0.0.1:$http_port;
-        server_name localhost 127.0.0.1;
-        client_max_body_size 25m;
-        location /static/ { alias $dir/var/static/; expires 30d; }
-        location = /metrics { deny all; }
-        location /api/ {
-            client_max_body_size 1m;
-            include $root/deploy/nginx/kundencenter-proxy.conf;
-        }
-        location / {
-            include $root/deploy/nginx/kundencenter-proxy.conf;
-        }
-    }
+    include $dir/nginx/kundencenter.conf;
 }
 CONF
 }
@@ -213,6 +258,7 @@ start() {
     start_bg worker1 "$python" manage.py worker --worker-id prod-worker-1 --interval 0.2
     start_bg worker2 "$python" manage.py worker --worker-id prod-worker-2 --interval 0.2
     start_bg scheduler "$python" manage.py scheduler --tick 2
+    [[ "$tls" == "1" ]] && write_tls
     write_nginx_conf
     "$nginx_bin" -t -c "$dir/nginx/nginx.conf" 2>"$dir/log/nginx-test.log" \
         || { cat "$dir/log/nginx-test.log" >&2; exit 1; }
@@ -227,10 +273,15 @@ start() {
         wait_port "$port" "$dir/pids/app$n.pid" "app$n"
     done
     wait_port "$http_port" "$dir/pids/nginx.pid" nginx
+    [[ "$tls" == "1" ]] && wait_port "$https_port" "$dir/pids/nginx.pid" nginx
     for name in worker1 worker2 scheduler; do
         running "$dir/pids/$name.pid" || { log "$name exited; see $dir/log/$name.log"; exit 1; }
     done
-    echo "http=127.0.0.1:$http_port apps=${app_ports[*]} dir=$dir"
+    if [[ "$tls" == "1" ]]; then
+        echo "https=127.0.0.1:$https_port http=127.0.0.1:$http_port apps=${app_ports[*]} dir=$dir ca=$dir/tls/ca.pem"
+    else
+        echo "http=127.0.0.1:$http_port apps=${app_ports[*]} dir=$dir"
+    fi
 }
 
 stop_one() {  # name
