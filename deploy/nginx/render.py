@@ -48,7 +48,7 @@ def _apply(text: str, rule: Rule) -> str:
     rendered, found = re.subn(rule.pattern, rule.replacement, text, flags=re.MULTILINE)
     if found != rule.count:
         raise RenderError(
-            f"{SITE.name}: /{rule.pattern}/ matched {found} times, expected {rule.count};"
+            f"/{rule.pattern}/ matched {found} times, expected {rule.count};"
             " update deploy/nginx/render.py together with the site file"
         )
     return rendered
@@ -61,12 +61,17 @@ def _drop_redirect_server(text: str) -> str:
     )
     rendered, found = block.subn("", text)
     if found != 1 or "return 301" in rendered:
-        raise RenderError(f"{SITE.name}: the redirect server was not found exactly once")
+        raise RenderError("the redirect server was not found exactly once")
     return rendered
 
 
 def render(
-    root: Path, directory: Path, http_port: int, app_ports: list[int], https_port: int | None
+    root: Path,
+    directory: Path,
+    http_port: int,
+    app_ports: list[int],
+    https_port: int | None,
+    site: Path = SITE,
 ) -> str:
     if not app_ports:
         raise RenderError("at least one app port is needed")
@@ -107,9 +112,9 @@ def render(
             ),
             Rule(r"root /var/www/acme;", f"root {directory}/acme;", 1),
         ]
-        text = SITE.read_text()
+        text = site.read_text()
     else:
-        text = _drop_redirect_server(SITE.read_text())
+        text = _drop_redirect_server(site.read_text())
         rules += [
             Rule(r"^    listen 443 ssl http2;\n", f"    listen 127.0.0.1:{http_port};\n", 1),
             Rule(r"^    listen \[::\]:443 ssl http2;\n", "", 1),
@@ -119,7 +124,7 @@ def render(
         text = _apply(text, rule)
     left = [value for value in LEFTOVERS if value in text]
     if left:
-        raise RenderError(f"{SITE.name}: production values left after rendering: {left}")
+        raise RenderError(f"production values left after rendering: {left}")
     mode = f"TLS on {https_port}" if https_port is not None else "no TLS"
     return (
         f"# Rendered from deploy/nginx/kundencenter.conf by deploy/nginx/render.py ({mode}).\n"
@@ -144,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             args.https_port,
         )
     except RenderError as error:
-        print(f"render.py: {error}", file=sys.stderr)
+        print(f"render.py: {SITE}: {error}", file=sys.stderr)
         return 1
     sys.stdout.write(text)
     return 0
