@@ -1,11 +1,11 @@
 """Outgoing webhooks: record an event for every endpoint that wants it, send it signed,
 retry with exponential backoff.
 
-A delivery is claimed before it is sent (attempts n -> n+1 by a conditional update, and
-next_try_at moves a lease ahead), so two workers never send it at once; a worker that dies
-mid-send leaves the lease to expire and the sweep sends again (at least once - receivers
-drop replays by the X-KC-Delivery id). It is marked delivered only by the claim that sent
-it, and only once.
+A delivery is claimed before it is sent (kc.core.outbox.LeaseOutbox: a conditional update
+counts the attempt and moves next_try_at a lease ahead), so two workers never send it at
+once; a worker that dies mid-send leaves the lease to expire and the sweep sends again (at
+least once - receivers drop replays by the X-KC-Delivery id). It is marked delivered only by
+the claim that sent it, and only once.
 
 Headers: X-KC-Event, X-KC-Delivery (uuid, the same on every retry) and
 X-KC-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>.
@@ -25,11 +25,13 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kc.api import outbound
 from kc.api.models import WebhookDelivery, WebhookEndpoint
 from kc.core.enqueue import enqueue_with_transaction
+from kc.core.outbox import Backoff, LeaseOutbox
 
 logger = logging.getLogger("kc.api.webhooks")
 
@@ -39,6 +41,27 @@ MAX_RETRY_SECONDS = 6 * 3600
 LEASE_EXTRA_SECONDS = 30
 USER_AGENT = "Kundencenter-Webhooks/1"
 Status = WebhookDelivery.Status
+BACKOFF = Backoff.doubling(FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS)
+
+
+def _lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.KC_WEBHOOK_TIMEOUT_SECONDS + LEASE_EXTRA_SECONDS)
+
+
+OUTBOX = LeaseOutbox(
+    model=WebhookDelivery,
+    # A paused endpoint's deliveries wait for it without holding up the others (a subquery,
+    # not a join: the claim's UPDATE must keep its conditions on the delivery's own row).
+    scope=Q(endpoint__in=WebhookEndpoint.objects.filter(active=True).values("pk")),
+    state_field="status",
+    due_field="next_try_at",
+    pending=Status.PENDING,
+    done=Status.DELIVERED,
+    failed=Status.FAILED,
+    lease=_lease,
+    max_attempts=MAX_ATTEMPTS,
+    backoff=BACKOFF,
+)
 
 
 def has_endpoints() -> bool:
@@ -99,18 +122,15 @@ def send(delivery_id: int) -> str:
             WebhookDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
             or ""
         )
-    delivery, attempt = claimed
+    delivery, _attempt = claimed
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     code, error = _post(delivery, body)
-    return _record(delivery, attempt, code, error)
+    return _record(delivery, code, error)
 
 
 def send_due(limit: int = 200) -> int:
     """The sweep: every pending delivery whose (re)try is due, oldest first."""
-    # A paused endpoint's deliveries wait for it without holding up the others.
-    due = WebhookDelivery.objects.filter(
-        status=Status.PENDING, next_try_at__lte=timezone.now(), endpoint__active=True
-    ).order_by("next_try_at", "pk")
+    due = OUTBOX.waiting().order_by("next_try_at", "pk")
     sent = 0
     for delivery_id in list(due.values_list("pk", flat=True)[:limit]):
         if send(delivery_id) == Status.DELIVERED:
@@ -119,30 +139,16 @@ def send_due(limit: int = 200) -> int:
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
-    seconds = min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
-    return datetime.timedelta(seconds=seconds)
+    return BACKOFF.delay(attempts)
 
 
 def _claim(delivery_id: int) -> tuple[WebhookDelivery, int] | None:
-    """Take the delivery for one attempt by a conditional update (no lock held while
-    sending): only one caller moves attempts from n to n+1."""
-    now = timezone.now()
-    delivery = (
-        WebhookDelivery.objects.select_related("endpoint")
-        .filter(pk=delivery_id, status=Status.PENDING, next_try_at__lte=now)
-        .first()
-    )
-    if delivery is None or not delivery.endpoint.active:
+    """Take the delivery for one attempt (no lock held while sending); returns it with the
+    number of this attempt."""
+    delivery = OUTBOX.claim(delivery_id, WebhookDelivery.objects.select_related("endpoint"))
+    if delivery is None:
         return None
-    lease = datetime.timedelta(seconds=settings.KC_WEBHOOK_TIMEOUT_SECONDS + LEASE_EXTRA_SECONDS)
-    attempt = delivery.attempts + 1
-    taken = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status=Status.PENDING, attempts=delivery.attempts
-    ).update(attempts=attempt, next_try_at=now + lease)
-    if not taken:
-        return None
-    delivery.attempts = attempt
-    return delivery, attempt
+    return delivery, delivery.attempts
 
 
 def _post(delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str]:
@@ -173,18 +179,15 @@ def _post(delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str]:
         return None, str(getattr(failed, "reason", failed))[:300]
 
 
-def _record(delivery: WebhookDelivery, attempt: int, code: int | None, error: str) -> str:
-    now = timezone.now()
-    mine = WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING, attempts=attempt)
+def _record(delivery: WebhookDelivery, code: int | None, error: str) -> str:
+    """Only while this claim holds the delivery (OUTBOX.holding)."""
     if code is not None and 200 <= code < 300:
-        mine.update(status=Status.DELIVERED, delivered_at=now, response_code=code, last_error="")
+        OUTBOX.mark_done(delivery, delivered_at=timezone.now(), response_code=code, last_error="")
         return Status.DELIVERED
     logger.warning("webhook %s to %s failed: %s", delivery.event, delivery.endpoint, error or code)
-    if attempt >= MAX_ATTEMPTS:
-        mine.update(status=Status.FAILED, response_code=code, last_error=error)
-        return Status.FAILED
-    mine.update(next_try_at=now + retry_delay(attempt), response_code=code, last_error=error)
-    return Status.PENDING
+    if OUTBOX.mark_failed(delivery, response_code=code, last_error=error):
+        return Status.PENDING
+    return Status.FAILED
 
 
 def _json_safe(value: Mapping[str, Any]) -> dict[str, Any]:

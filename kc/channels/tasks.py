@@ -1,12 +1,10 @@
 """Background tasks of the channels: load by id, call one function."""
 
-import datetime
 import logging
 from typing import Any
 
 from django.conf import settings
 from django.tasks import task
-from django.utils import timezone
 
 from kc.cases import attachments as case_attachments
 from kc.cases import outbox as case_outbox
@@ -20,18 +18,12 @@ from kc.letters import outbox as letter_outbox
 
 log = logging.getLogger(__name__)
 
-# Waits before the 2nd, 3rd, ... try of a failed send.
-BACKOFF = (60, 300, 900, 3600, 3 * 3600)
-
 
 @task()
 def send_email(message_id: int, attempt: int = 1) -> bool:
     result = send_queued_email(message_id)
     if result.retry:
-        wait = BACKOFF[min(attempt - 1, len(BACKOFF) - 1)]
-        send_email.using(run_after=timezone.now() + datetime.timedelta(seconds=wait)).enqueue(
-            message_id, attempt + 1
-        )
+        case_outbox.OUTBOX.retry_later(send_email, message_id, attempt)
     return result.sent
 
 
@@ -49,10 +41,7 @@ def send_letter(delivery_id: int, attempt: int = 1) -> bool:
     """A letter by e-mail, or the notice of a new document in the portal."""
     result = send_letter_delivery(delivery_id)
     if result.retry:
-        wait = BACKOFF[min(attempt - 1, len(BACKOFF) - 1)]
-        send_letter.using(run_after=timezone.now() + datetime.timedelta(seconds=wait)).enqueue(
-            delivery_id, attempt + 1
-        )
+        letter_outbox.OUTBOX.retry_later(send_letter, delivery_id, attempt)
     return result.sent
 
 

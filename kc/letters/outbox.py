@@ -3,43 +3,30 @@
 import datetime
 
 from django.db import models
-from django.utils import timezone
 
+from kc.core.outbox import Outbox
 from kc.letters.models import Delivery, LetterEvent
 
 SEND_CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
 MAX_SEND_ATTEMPTS = 6
 MAIL_CHANNELS = (Delivery.Channel.EMAIL, Delivery.Channel.PORTAL)
 
-
-def _waiting() -> models.QuerySet[Delivery]:
-    stale = timezone.now() - SEND_CLAIM_TIMEOUT
-    return Delivery.objects.filter(channel__in=MAIL_CHANNELS).filter(
-        models.Q(state=Delivery.State.QUEUED)
-        | models.Q(state=Delivery.State.SENDING, claimed_at__lt=stale)
-    )
+OUTBOX = Outbox.with_states(
+    Delivery,
+    Delivery.State,
+    scope=models.Q(channel__in=MAIL_CHANNELS),
+    timeout=SEND_CLAIM_TIMEOUT,
+    max_attempts=MAX_SEND_ATTEMPTS,
+)
 
 
 def claim(delivery_id: int) -> Delivery | None:
     """Take a waiting delivery for one worker (a conditional UPDATE: only one wins)."""
-    claimed = (
-        _waiting()
-        .filter(pk=delivery_id)
-        .update(
-            state=Delivery.State.SENDING,
-            claimed_at=timezone.now(),
-            attempts=models.F("attempts") + 1,
-        )
-    )
-    if not claimed:
-        return None
-    return Delivery.objects.select_related("letter", "letter__partner").get(pk=delivery_id)
+    return OUTBOX.claim(delivery_id, Delivery.objects.select_related("letter", "letter__partner"))
 
 
 def mark_sent(delivery: Delivery) -> None:
-    if Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.SENDING).update(
-        state=Delivery.State.SENT, detail="", claimed_at=None
-    ):
+    if OUTBOX.mark_done(delivery, detail=""):
         kind = (
             LetterEvent.Kind.PORTAL
             if delivery.channel == Delivery.Channel.PORTAL
@@ -50,12 +37,7 @@ def mark_sent(delivery: Delivery) -> None:
 
 def mark_failed(delivery: Delivery, detail: str) -> bool:
     """Back to wait for another try, or failed for good (then by post); True when retried."""
-    retry = delivery.attempts < MAX_SEND_ATTEMPTS
-    Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.SENDING).update(
-        state=Delivery.State.QUEUED if retry else Delivery.State.FAILED,
-        detail=detail[:300],
-        claimed_at=None,
-    )
+    retry = OUTBOX.mark_failed(delivery, detail=detail[:300])
     if not retry:
         LetterEvent.objects.create(
             letter=delivery.letter, kind=LetterEvent.Kind.EMAIL_FAILED, detail=detail[:300]
@@ -69,4 +51,4 @@ def mark_failed(delivery: Delivery, detail: str) -> bool:
 
 
 def waiting_ids() -> list[int]:
-    return list(_waiting().values_list("pk", flat=True))
+    return list(OUTBOX.waiting().values_list("pk", flat=True))

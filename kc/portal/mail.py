@@ -6,17 +6,21 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.db import models
 from django.utils import timezone
 
 from kc.channels.email.outbox import smtp_config
 from kc.channels.email.smtp import SmtpConfig, build_message, send_message
 from kc.core.enqueue import enqueue_with_transaction
+from kc.core.outbox import Outbox
 from kc.portal.models import PortalMail
 
 CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 6
 log = logging.getLogger(__name__)
+
+OUTBOX = Outbox.with_states(
+    PortalMail, PortalMail.State, timeout=CLAIM_TIMEOUT, max_attempts=MAX_ATTEMPTS
+)
 
 
 def queue_mail(*, to: str, subject: str, body: str) -> PortalMail:
@@ -28,16 +32,7 @@ def queue_mail(*, to: str, subject: str, body: str) -> PortalMail:
 
 
 def claim(mail_id: int) -> PortalMail | None:
-    now = timezone.now()
-    claimed = (
-        PortalMail.objects.filter(pk=mail_id)
-        .filter(
-            models.Q(state=PortalMail.State.QUEUED)
-            | models.Q(state=PortalMail.State.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
-        )
-        .update(state=PortalMail.State.SENDING, claimed_at=now, attempts=models.F("attempts") + 1)
-    )
-    return PortalMail.objects.get(pk=mail_id) if claimed else None
+    return OUTBOX.claim(mail_id)
 
 
 def send(mail_id: int, config: SmtpConfig | None = None) -> tuple[bool, bool]:
@@ -58,21 +53,14 @@ def send(mail_id: int, config: SmtpConfig | None = None) -> tuple[bool, bool]:
         send_message(config or smtp_config(), message, envelope_from=settings.KC_MAIL_FROM)
     except (smtplib.SMTPException, OSError) as exc:
         log.warning("portal mail %s failed: %s", mail.pk, exc)
-        final = mail.attempts >= MAX_ATTEMPTS
-        state = PortalMail.State.FAILED if final else PortalMail.State.QUEUED
-        PortalMail.objects.filter(pk=mail.pk).update(state=state, last_error=str(exc)[:300])
-        return False, not final
-    PortalMail.objects.filter(pk=mail.pk).update(
-        state=PortalMail.State.SENT, sent_at=timezone.now()
-    )
+        return False, OUTBOX.mark_failed(mail, last_error=str(exc)[:300])
+    OUTBOX.mark_done(mail, sent_at=timezone.now())
     return True, False
 
 
 def waiting_ids(limit: int = 200) -> list[int]:
-    stale = timezone.now() - CLAIM_TIMEOUT
-    return list(
-        PortalMail.objects.filter(
-            models.Q(state=PortalMail.State.QUEUED, created_at__lt=timezone.now() - CLAIM_TIMEOUT)
-            | models.Q(state=PortalMail.State.SENDING, claimed_at__lt=stale)
-        ).values_list("pk", flat=True)[:limit]
-    )
+    """For the sweep: mails whose sender died, and queued ones older than a claim timeout
+    (a fresh one has its own task on the way)."""
+    fresh = timezone.now() - CLAIM_TIMEOUT
+    waiting = OUTBOX.waiting().exclude(state=PortalMail.State.QUEUED, created_at__gte=fresh)
+    return list(waiting.values_list("pk", flat=True)[:limit])

@@ -1,23 +1,15 @@
 """Background tasks of the portal: load by id, call one function."""
 
-import datetime
-
 from django.tasks import task
-from django.utils import timezone
 
 from kc.portal import accounts, mail
-
-BACKOFF = (60, 300, 900, 3600, 3 * 3600)
 
 
 @task()
 def send_portal_mail(mail_id: int, attempt: int = 1) -> bool:
     sent, retry = mail.send(mail_id)
     if retry:
-        wait = BACKOFF[min(attempt - 1, len(BACKOFF) - 1)]
-        send_portal_mail.using(run_after=timezone.now() + datetime.timedelta(seconds=wait)).enqueue(
-            mail_id, attempt + 1
-        )
+        mail.OUTBOX.retry_later(send_portal_mail, mail_id, attempt)
     return sent
 
 
