@@ -123,3 +123,28 @@ def _give_up(result: DBTaskResult[Any, Any], worker: str, now: datetime.datetime
             worker,
         )
     return bool(changed)
+
+
+def hand_back_interrupted(worker_id: str) -> list[str]:
+    """Put back the task a live worker was running when it lost the database.
+
+    The worker survives a database restart (kc.core.task_worker), but the result of the task
+    it was running could not be written: it is RUNNING under this worker's id. The sweep
+    above leaves it alone (the worker is alive), so the worker hands it back itself once the
+    database is back; it then runs again (tasks are idempotent, see the module doc)."""
+    handed_back = []
+    for result in DBTaskResult.objects.running().only("id", "started_at", "worker_ids"):
+        if not result.worker_ids or result.worker_ids[-1] != worker_id:
+            continue
+        changed = DBTaskResult.objects.filter(
+            id=result.id, status=TaskResultStatus.RUNNING, started_at=result.started_at
+        ).update(
+            status=TaskResultStatus.READY,
+            started_at=None,
+            traceback=f"worker {worker_id!r} lost the database while running this task; "
+            "handed back",
+        )
+        if changed:
+            log.warning("task %s handed back: worker %r lost the database", result.id, worker_id)
+            handed_back.append(str(result.id))
+    return handed_back

@@ -1,4 +1,5 @@
-"""The task worker: django-tasks-db's db_worker plus a heartbeat for /healthz."""
+"""The task worker: django-tasks-db's db_worker plus a heartbeat for /healthz, living through
+a database restart (kc.core.task_worker)."""
 
 import logging
 import os
@@ -6,11 +7,14 @@ import socket
 import threading
 from typing import Any
 
+from django.core.management.base import CommandError
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 
 from kc.core.models import WorkerHeartbeat
+from kc.core.task_worker import ResilientWorker
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +38,36 @@ class Command(DBWorkerCommand):
         )
         beat.start()
         try:
-            super().handle(*args, **options)
+            self._work(**options)
         finally:
             stop.set()
             beat.join(timeout=5)
             WorkerHeartbeat.objects.filter(worker_id=options["worker_id"]).delete()
+
+    def _work(self, **options: Any) -> None:
+        """db_worker's handle with ResilientWorker in place of its Worker."""
+        self.configure_logging(options["verbosity"])
+        queues = options["queue_name"].split(",")
+        excluded = options["exclude_queues"].split(",") if options["exclude_queues"] else []
+        if excluded and "*" not in queues:
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = ResilientWorker(
+            queue_names=queues,
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name=options["backend_name"],
+            startup_delay=options["startup_delay"],
+            max_tasks=options["max_tasks"],
+            worker_id=options["worker_id"],
+            excluded_queue_names=excluded,
+        )
+        if options["reload"] and not options["batch"]:
+            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                worker.configure_signals()  # in the reloaded child only
+            run_with_reloader(worker.run)
+        else:
+            worker.configure_signals()
+            worker.run()
 
 
 def _beat(worker_id: str, stop: threading.Event) -> None:
