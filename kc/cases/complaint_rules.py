@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from kc.core.business_calendar import shift_open_days
+
 BERLIN: Final = ZoneInfo("Europe/Berlin")
 SATURDAY: Final = 5
 SUNDAY: Final = 6
@@ -116,14 +118,7 @@ def escalation_day(due: date, business_days: int, is_open_day: Callable[[date], 
     `business_days`-th open day of the business calendar before `due` (`due` itself for 0)."""
     if business_days < 0:
         raise ValueError("business_days must not be negative")
-    day = due
-    remaining = business_days
-    while remaining:
-        day -= timedelta(days=1)
-        remaining -= is_open_day(day)
-        if (due - day).days > 366:
-            raise ValueError("the business calendar has no open day in a year")
-    return day
+    return shift_open_days(due, -business_days, is_open_day)
 
 
 def answered_in_time(answered_at: datetime, due: date) -> bool:

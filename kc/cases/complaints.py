@@ -222,7 +222,7 @@ def escalation_due(complaint: Complaint, today: datetime.date, calendar: Busines
     start = complaint_rules.escalation_day(
         complaint.answer_due,
         settings.KC_COMPLAINT_ESCALATION_DAYS,
-        lambda day: bool(calendar.hours_on(day)),
+        calendar.is_open_day,
     )
     return today >= start
 

@@ -16,7 +16,7 @@ Opening intervals do not cross midnight; "24:00" ends an interval at the end of 
 
 import functools
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
@@ -34,10 +34,27 @@ _CONFIG_KEYS = frozenset(
 )
 
 type Interval = tuple[datetime, datetime]
+type IsOpenDay = Callable[[date], bool]
 
 
 class CalendarClosedError(ValueError):
     """The calendar has no opening within MAX_CLOSED_DAYS days."""
+
+
+def shift_open_days(day: date, count: int, is_open_day: IsOpenDay) -> date:
+    """The `count`-th open day after `day` (before it when `count` is negative); `day` itself
+    does not count, open or not, and is the answer for 0."""
+    start, step = day, timedelta(days=1 if count > 0 else -1)
+    remaining, closed_run = abs(count), 0
+    while remaining:
+        day += step
+        if is_open_day(day):
+            remaining, closed_run = remaining - 1, 0
+            continue
+        closed_run += 1
+        if closed_run > MAX_CLOSED_DAYS:
+            raise CalendarClosedError(f"no open day within {MAX_CLOSED_DAYS} days of {start}")
+    return day
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +160,14 @@ class BusinessCalendar:
         if self.is_holiday(day):
             return ()
         return self.weekly_hours[day.weekday()]
+
+    def is_open_day(self, day: date) -> bool:
+        return bool(self.hours_on(day))
+
+    def add_open_days(self, day: date, count: int) -> date:
+        """The `count`-th open day after `day`, before it for a negative count (see
+        shift_open_days)."""
+        return shift_open_days(day, count, self.is_open_day)
 
     def open_intervals(self, day: date) -> list[Interval]:
         """The opening intervals of `day` as aware datetimes in the calendar's zone."""

@@ -351,13 +351,7 @@ def complaint_summary(now: datetime.datetime) -> ComplaintSummary:
 
 def open_days_ahead(today: datetime.date, days: int) -> datetime.date:
     """The day `days` open days of the default business calendar after `today`."""
-    calendar = default_calendar()
-    day, counted = today, 0
-    while counted < days:
-        day += datetime.timedelta(days=1)
-        if calendar.hours_on(day):
-            counted += 1
-    return day
+    return default_calendar().add_open_days(today, days)
 
 
 # --- presence --------------------------------------------------------------------------
