@@ -1,14 +1,17 @@
 """Case and field-order events for webhooks, from Django's model signals.
 
 Every save of a Case or FieldOrder is compared with the values it was loaded with, so no
-service below needs to know about webhooks. The deliveries are written in the saving
-transaction (they commit or roll back with the change) and sent after the commit.
+service below needs to know about webhooks; cases changed with QuerySet.update() go through
+kc.cases.bulk.update_cases, whose signal carries the values from before. The deliveries are
+written in the saving transaction (they commit or roll back with the change) and sent after
+the commit.
 
 Payloads carry identifiers and states, not personal data: a receiver that needs more
 reads it through the API, where the read is audited.
 """
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models.signals import post_init, post_save
@@ -16,6 +19,7 @@ from django.db.models.signals import post_init, post_save
 from kc.api import webhooks
 from kc.api.models import WebhookEndpoint
 from kc.cases.models import Case
+from kc.cases.signals import cases_updated as cases_updated_in_bulk
 from kc.disconnection.models import FieldOrder
 
 CASE_FIELDS = ("status", "priority", "queue_id", "assignee_id", "case_type", "partner_id")
@@ -43,17 +47,37 @@ def case_saved(sender: type, instance: Case, created: bool, **kwargs: Any) -> No
     _remember(instance, CASE_FIELDS)
     if kwargs.get("raw") or not webhooks.has_endpoints():
         return
-    data = case_data(instance, before.get("status"))
     if created:
+        data = case_data(instance, before.get("status"))
         webhooks.emit(Event.CASE_CREATED, f"case.created:{instance.number}", data)
-    else:
-        changed = [f for f in CASE_FIELDS if f in before and before[f] != getattr(instance, f)]
-        if changed:
-            data["changed"] = [f.removesuffix("_id") for f in changed]
-            webhooks.emit(Event.CASE_UPDATED, f"case.updated:{uuid.uuid4()}", data)
-        if instance.status in DONE and before.get("status") not in DONE | {None}:
-            key = f"case.resolved:{instance.number}:{instance.resolved_at or uuid.uuid4()}"
-            webhooks.emit(Event.CASE_RESOLVED, key, data)
+        return
+    for event, key, changes in case_changes(instance, before):
+        webhooks.emit(event, key, changes)
+
+
+def cases_updated(sender: type, before: Mapping[int, Mapping[str, Any]], **kwargs: Any) -> None:
+    """Cases changed by a QuerySet.update (kc.cases.bulk.update_cases): the same events as
+    for a save, written with one query for the cases and one insert for the deliveries."""
+    if not webhooks.has_endpoints():
+        return
+    events = []
+    for case in Case.objects.filter(pk__in=list(before)).select_related("partner"):
+        events.extend(case_changes(case, before[case.pk]))
+    webhooks.emit_many(events)
+
+
+def case_changes(case: Case, before: Mapping[str, Any]) -> list[webhooks.Occurrence]:
+    """case.updated (and case.resolved) for a case whose fields were `before`."""
+    events: list[webhooks.Occurrence] = []
+    data = case_data(case, before.get("status", case.status))
+    changed = [f for f in CASE_FIELDS if f in before and before[f] != getattr(case, f)]
+    if changed:
+        data["changed"] = [f.removesuffix("_id") for f in changed]
+        events.append((Event.CASE_UPDATED, f"case.updated:{uuid.uuid4()}", data))
+    if case.status in DONE and before.get("status") not in DONE | {None}:
+        key = f"case.resolved:{case.number}:{case.resolved_at or uuid.uuid4()}"
+        events.append((Event.CASE_RESOLVED, key, data))
+    return events
 
 
 def order_saved(sender: type, instance: FieldOrder, created: bool, **kwargs: Any) -> None:
@@ -99,5 +123,6 @@ def order_data(order: FieldOrder) -> dict[str, Any]:
 def connect() -> None:
     post_init.connect(remember_case, sender=Case, dispatch_uid="kc_api_case_init")
     post_save.connect(case_saved, sender=Case, dispatch_uid="kc_api_case_saved")
+    cases_updated_in_bulk.connect(cases_updated, sender=Case, dispatch_uid="kc_api_cases_bulk")
     post_init.connect(remember_order, sender=FieldOrder, dispatch_uid="kc_api_order_init")
     post_save.connect(order_saved, sender=FieldOrder, dispatch_uid="kc_api_order_saved")

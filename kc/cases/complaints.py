@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kc.cases import complaint_rules, complaint_texts, portal_messages, services
+from kc.cases.bulk import update_cases
 from kc.cases.models import Case, CaseType, Channel, Complaint, Message, Queue
 from kc.cases.portal_messages import PortalFile
 from kc.core import audit
@@ -290,7 +291,7 @@ def flag_overdue(*, complaint: Complaint, now: datetime.datetime) -> bool:
     ).update(overdue_flagged_at=now)
     if not claimed:
         return False
-    Case.objects.filter(pk=complaint.case_id).update(priority=Case.Priority.URGENT)
+    update_cases(Case.objects.filter(pk=complaint.case_id), priority=Case.Priority.URGENT)
     services.add_message(
         complaint.case,
         Message.Kind.NOTE,

@@ -64,4 +64,5 @@ def _remind(case: Case, level: str, now: datetime.datetime) -> None:
         else _("SLA knapp: fällig am %(when)s.")
     ) % {"when": when}
     services.add_message(case, Message.Kind.NOTE, None, at=now, body_text=text)
+    # The reminder state is not part of the case webhooks (kc.api.events.CASE_FIELDS): no event.
     Case.objects.filter(pk=case.pk).update(sla_alert=level, sla_alerted_at=now)

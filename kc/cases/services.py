@@ -121,6 +121,7 @@ def add_message(
     message = Message(case=case, kind=kind, author=actor, created_at=at or timezone.now(), **fields)
     message.full_clean(exclude=["case", "author"], validate_unique=False)
     message.save()
+    # Only the timestamp: no field a webhook reports (kc.api.events.CASE_FIELDS), no event.
     Case.objects.filter(pk=case.pk).update(updated_at=message.created_at)
     return message
 
@@ -261,6 +262,7 @@ def refresh_due_dates(case: Case) -> None:
     case.first_response_due, case.resolution_due = sla.due_dates(case, timezone.now())
     # New due dates may need a new warning: the reminder state starts over.
     case.sla_alert = ""
+    # SLA bookkeeping, not part of the case webhooks (kc.api.events.CASE_FIELDS): no event.
     Case.objects.filter(pk=case.pk).update(
         first_response_due=case.first_response_due,
         resolution_due=case.resolution_due,

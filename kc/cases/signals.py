@@ -18,3 +18,8 @@ call_answered = Signal()
 # Sent with `call_id`, `user_id` and `at` (the hangup) after an answered call's hangup
 # commits; the staff workspace ends the agent's "on a call".
 call_ended = Signal()
+
+# Sent with `before` ({case pk: {attname: value before}} of the fields changed) inside the
+# transaction of a QuerySet.update() of cases (kc.cases.bulk.update_cases), after the update:
+# model signals do not fire for it, so the API writes its case webhooks from this one.
+cases_updated = Signal()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from kc.billing import plans
 from kc.cases import services as case_services
+from kc.cases.bulk import update_cases
 from kc.cases.models import Case, CaseType
 from kc.core import audit
 from kc.core.business_calendar import public_holidays
@@ -544,7 +545,7 @@ def _executed_although_cancelled(order: FieldOrder, executed_at: datetime.dateti
                 n=order.number, at=f"{timezone.localtime(executed_at):%d.%m.%Y %H:%M}"
             ),
         )
-        Case.objects.filter(number=case.case_number).update(priority=Case.Priority.URGENT)
+        update_cases(Case.objects.filter(number=case.case_number), priority=Case.Priority.URGENT)
 
 
 def confirm_order(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kc.cases import services as case_services
+from kc.cases.bulk import update_cases
 from kc.cases.models import Case
 from kc.core.models import User
 from kc.core.money import format_eur
@@ -83,7 +84,7 @@ def order_reconnection(
             _("Entsperrung ohne Deckung: {reason}").format(reason=reason),
             actor,
         )
-    Case.objects.filter(number=case.case_number).update(priority=Case.Priority.URGENT)
+    update_cases(Case.objects.filter(number=case.case_number), priority=Case.Priority.URGENT)
     return order
 
 
@@ -132,7 +133,9 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> int:
                 case.save(update_fields=["escalated_at"])
                 work_case = Case.objects.filter(number=case.case_number).first()
                 if work_case is not None:
-                    Case.objects.filter(pk=work_case.pk).update(priority=Case.Priority.URGENT)
+                    update_cases(
+                        Case.objects.filter(pk=work_case.pk), priority=Case.Priority.URGENT
+                    )
                     case_services.add_message(
                         work_case,
                         "note",
