@@ -19,15 +19,24 @@ is also when a failed row is tried again).
 """
 
 import datetime
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import InterfaceError, OperationalError, connection, models
 from django.tasks import Task
 from django.utils import timezone
 
 type Seconds = int
+
+log = logging.getLogger(__name__)
+
+# How long a sender keeps trying to record "sent" through a database outage. The row went
+# out already: giving up leaves it "sending", and after the claim timeout it goes out again.
+SETTLE_PATIENCE_SECONDS = 60.0
+SETTLE_PAUSE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -109,9 +118,10 @@ class _Claims[M: models.Model]:
         )
 
     def mark_done(self, row: M, **changes: Any) -> bool:
-        """Sent; False when the claim was lost (then nothing changes)."""
+        """Sent; False when the claim was lost (then nothing changes). Waits out a database
+        outage (a restart, a failover) rather than have the row sent twice."""
         settled = {self.state_field: self.done, **self._settled_changes(), **changes}
-        return bool(self.holding(row).update(**settled))
+        return bool(through_outage(lambda: self.holding(row).update(**settled)))
 
     def mark_failed(self, row: M, **changes: Any) -> bool:
         """This attempt failed: True when the row waits for another, False when given up."""
@@ -198,3 +208,23 @@ class LeaseOutbox[M: models.Model](_Claims[M]):
 
     def _retry_changes(self, attempt: int, now: datetime.datetime) -> dict[str, Any]:
         return {self.due_field: now + self.backoff.delay(attempt)}
+
+
+def through_outage[T](
+    write: Callable[[], T],
+    *,
+    patience: float = SETTLE_PATIENCE_SECONDS,
+    pause: float = SETTLE_PAUSE_SECONDS,
+) -> T:
+    """Run `write`, and again on a lost database connection until `patience` runs out.
+    Inside a transaction there is nothing to retry: the transaction is lost, so it raises."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as exc:
+            if connection.in_atomic_block or time.monotonic() >= deadline:
+                raise
+            log.warning("database unreachable while settling an outbox row, waiting: %s", exc)
+            connection.close()  # the next query opens a new connection
+            time.sleep(pause)

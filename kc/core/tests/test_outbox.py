@@ -6,12 +6,12 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, models
+from django.db import OperationalError, connection, models, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from kc.api.models import WebhookDelivery, WebhookEndpoint
-from kc.core.outbox import MAIL_BACKOFF, Backoff, LeaseOutbox, Outbox
+from kc.core.outbox import MAIL_BACKOFF, Backoff, LeaseOutbox, Outbox, through_outage
 from kc.portal.models import PortalMail
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +216,54 @@ def test_racing_threads_claim_each_row_once(kind: str) -> None:
     assert errors == []
     assert sorted(claims) == sorted(ids) and set(claims.values()) == {1}
     assert set(outbox.model._default_manager.values_list("attempts", flat=True)) == {1}
+
+
+def _cut_off(pid: int) -> None:
+    """End the backend `pid` from a second connection, as a database restart does."""
+    import psycopg
+
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sent_is_recorded_through_a_lost_connection_instead_of_sending_again() -> None:
+    """The mail went out; the connection dies before "sent" is written. Without the retry the
+    row stays "sending" and is sent again after the claim timeout."""
+    if connection.vendor != "postgresql":
+        pytest.skip("ends a server backend")
+    outbox = mail_outbox()
+    claimed = outbox.claim(new_mail().pk)
+    assert claimed is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        _cut_off(cursor.fetchone()[0])
+
+    assert outbox.mark_done(claimed) is True
+    claimed.refresh_from_db()
+    assert claimed.state == State.SENT and claimed.claimed_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_settling_gives_up_after_its_patience_and_never_retries_inside_a_transaction() -> None:
+    calls: list[int] = []
+
+    def always_lost() -> int:
+        calls.append(1)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with pytest.raises(OperationalError):
+        through_outage(always_lost, patience=0.3, pause=0.1)
+    assert 2 <= len(calls) <= 5
+    calls.clear()
+    with pytest.raises(OperationalError), transaction.atomic():
+        through_outage(always_lost, patience=5, pause=0.1)
+    assert len(calls) == 1  # the transaction is lost: its caller must start again
