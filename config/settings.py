@@ -256,6 +256,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE = env_bool("KC_SECURE", False)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
+# No script reads the CSRF cookie: forms and htmx take the token from the page.
+CSRF_COOKIE_HTTPONLY = True
 if SECURE:
     # __Host- cookies: Secure, Path=/ and no Domain, so no sibling host (and no plain-HTTP
     # page) can set or shadow them. Browsers drop them without HTTPS, hence only with KC_SECURE.

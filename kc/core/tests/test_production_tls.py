@@ -222,7 +222,7 @@ def test_security_headers_and_host_prefixed_cookies(tls: TLSTopology) -> None:
     assert set(cookies) == {"__Host-csrftoken"}, cookies
     csrf = cookies["__Host-csrftoken"]
     assert "secure" in csrf and csrf["path"] == "/" and "domain" not in csrf, csrf
-    assert csrf["samesite"] == "Lax", csrf
+    assert csrf["samesite"] == "Lax" and "httponly" in csrf, csrf
 
 
 def test_staff_login_with_csrf_over_https(tls: TLSTopology) -> None:

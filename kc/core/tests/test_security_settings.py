@@ -17,7 +17,8 @@ SHOW = (
     "import json; from django.conf import settings as s; print(json.dumps({k: getattr(s, k) "
     "for k in ['SESSION_COOKIE_NAME', 'CSRF_COOKIE_NAME', 'SESSION_COOKIE_SECURE', "
     "'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_DOMAIN', 'CSRF_COOKIE_DOMAIN', 'SESSION_COOKIE_PATH', "
-    "'CSRF_COOKIE_PATH', 'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', "
+    "'CSRF_COOKIE_PATH', 'CSRF_COOKIE_HTTPONLY', 'SECURE_HSTS_SECONDS', "
+    "'SECURE_HSTS_INCLUDE_SUBDOMAINS', "
     "'SECURE_HSTS_PRELOAD', 'SECURE_CSP', 'SECURE_CSP_REPORT_ONLY', "
     "'DATA_UPLOAD_MAX_MEMORY_SIZE', 'FILE_UPLOAD_MAX_MEMORY_SIZE', 'KC_MAX_REQUEST_BYTES']}))"
 )
@@ -38,6 +39,7 @@ def test_production_uses_host_prefixed_secure_cookies_and_hsts(tmp_path: Path) -
     assert values["SESSION_COOKIE_SECURE"] is True and values["CSRF_COOKIE_SECURE"] is True
     assert values["SESSION_COOKIE_DOMAIN"] is None and values["CSRF_COOKIE_DOMAIN"] is None
     assert values["SESSION_COOKIE_PATH"] == "/" and values["CSRF_COOKIE_PATH"] == "/"
+    assert values["CSRF_COOKIE_HTTPONLY"] is True  # no script reads it
     assert values["SECURE_HSTS_SECONDS"] == 31536000
     assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
     assert values["SECURE_HSTS_PRELOAD"] is True
