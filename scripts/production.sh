@@ -20,7 +20,8 @@
 #   KC_PROD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/kc_production (created if missing)
 #   KC_PROD_HTTP_PORT=18080  KC_PROD_APP_PORTS="18001 18002"  KC_PROD_GUNICORN_WORKERS=2
 #   KC_PROD_TLS=0  KC_PROD_HTTPS_PORT=18443 (with KC_PROD_TLS=1)
-#   KC_SMTP_PORT=25 (where the outbox sends)
+#   KC_SMTP_PORT=25 (where the outbox sends)  KC_PRINTER_URI= (empty: no printer; the crash
+#   test points it at a private CUPS from scripts/cups.sh)
 # nginx is installed with apt-get when missing and running as root; otherwise start fails
 # loudly (exit 3) so a caller can skip.
 set -euo pipefail
