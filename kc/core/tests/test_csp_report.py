@@ -3,7 +3,6 @@ strings, counted per directive, and refused when oversized, malformed or floodin
 
 import io
 import json
-import logging
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +11,7 @@ from django.test import Client, override_settings
 from prometheus_client import REGISTRY
 
 from conftest import make_staff
-from kc.core import csp_report, logs, roles
+from kc.core import csp_report, roles
 from kc.portal.tests.factories import customer, portal_login
 
 URL = "/csp-report"
@@ -38,19 +37,6 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def json_log() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.formatter("json"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
 
 
 def violations(stream: io.StringIO) -> list[dict[str, object]]:

@@ -2,27 +2,11 @@
 
 import io
 import json
-import logging
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
 
 from kc.api.services import issue_cti_token
-from kc.core import logs
-
-
-@pytest.fixture
-def json_log() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.formatter("json"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
 
 
 @pytest.mark.django_db

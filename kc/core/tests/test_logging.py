@@ -3,7 +3,6 @@
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 from django.tasks import task
@@ -13,20 +12,6 @@ from django_tasks_db.models import DBTaskResult
 
 from kc.core import logs
 from kc.core.logs import REQUEST_ID_HEADER
-
-
-@pytest.fixture
-def json_log() -> Iterator[io.StringIO]:
-    """What the production handler writes: the root logger through the JSON formatter."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.formatter("json"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
 
 
 def lines(stream: io.StringIO) -> list[dict[str, object]]:
