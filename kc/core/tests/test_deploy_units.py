@@ -1,10 +1,12 @@
 """The files in deploy/ as the machine will read them (docs/production.md).
 
-- systemd units: `systemd-analyze verify` on deploy/systemd/*.service, with /srv/kundencenter
-  and /etc/kundencenter/env moved to a temporary install layout whose code is this checkout.
+- systemd units: `systemd-analyze verify` on deploy/systemd/*.service and *.timer, with
+  /srv/kundencenter, /etc/kundencenter/env and the backup directories (/backup/…, made from
+  the units' ReadWritePaths) moved to a temporary install layout whose code is this checkout.
   verify needs no running systemd (it works in a container without systemd as PID 1), but it
   only *warns* about a misspelt key or a bad value and exits 0, so any output counts as a
-  failure here. It does not look at WorkingDirectory or EnvironmentFile: checked here.
+  failure here. It does not look at WorkingDirectory or EnvironmentFile, nor whether the
+  unit a timer starts exists: checked here.
 - Type=notify of the app unit: gunicorn with deploy/gunicorn.conf.py sends READY=1 to
   $NOTIFY_SOCKET (otherwise systemd would kill it after TimeoutStartSec).
 - nginx: deploy/nginx/kundencenter.conf rendered by deploy/nginx/render.py, with and without
@@ -33,6 +35,10 @@ INSTANCES = {
     "kundencenter-app@.service": "kundencenter-app@8001.service",
     "kundencenter-worker@.service": "kundencenter-worker@1.service",
     "kundencenter-scheduler.service": "kundencenter-scheduler.service",
+    "kundencenter-backup.service": "kundencenter-backup.service",
+    "kundencenter-backup.timer": "kundencenter-backup.timer",
+    "kundencenter-basebackup.service": "kundencenter-basebackup.service",
+    "kundencenter-basebackup.timer": "kundencenter-basebackup.timer",
 }
 
 
@@ -55,11 +61,16 @@ def _install_layout(tmp_path: Path, units: dict[str, str]) -> list[Path]:
     shutil.copy(UNITS / "env.example", etc / "env")
     written = []
     for name, text in units.items():
+        text = text.replace("/backup/", f"{tmp_path}/backup/")
         text = text.replace("/srv/kundencenter", f"{srv}/kundencenter")
         text = text.replace("/etc/kundencenter/env", f"{etc}/env")
         path = tmp_path / INSTANCES[name]
         path.write_text(text)
         written.append(path)
+        # The backup directories the admin makes (docs/production.md, "Backup").
+        for key, value in _settings(path):
+            if key == "ReadWritePaths" and value.startswith(f"{tmp_path}/backup/"):
+                Path(value).mkdir(parents=True, exist_ok=True)
     return written
 
 
@@ -98,6 +109,10 @@ def _problems(tmp_path: Path, units: dict[str, str]) -> list[str]:
                         problems.append(f"{unit.name}: {arg} does not exist")
                     if arg == "manage.py" and not (workdir / arg).exists():
                         problems.append(f"{unit.name}: no manage.py in {workdir}")
+        if unit.suffix == ".timer":
+            started = dict(settings).get("Unit", unit.with_suffix(".service").name)
+            if not (tmp_path / started).exists():
+                problems.append(f"{unit.name}: the unit it starts, {started}, is missing")
     return problems
 
 
@@ -106,14 +121,15 @@ def _units() -> dict[str, str]:
 
 
 def test_the_units_are_all_there() -> None:
-    assert {path.name for path in UNITS.glob("*.service")} == set(INSTANCES)
+    units = [*UNITS.glob("*.service"), *UNITS.glob("*.timer")]
+    assert {path.name for path in units} == set(INSTANCES)
 
 
 def test_systemd_units_verify_in_an_install_layout(tmp_path: Path) -> None:
     assert _problems(tmp_path, _units()) == []
 
 
-APP, WORKER, SCHEDULER = INSTANCES  # the unit files' names
+APP, WORKER, SCHEDULER, BACKUP, BACKUP_TIMER, BASE, BASE_TIMER = INSTANCES  # the files' names
 BROKEN = [
     (APP, "Type=notify", "Type=notfy", "service type"),
     (WORKER, "Restart=always", "Restart=sometimes", "restart"),
@@ -123,9 +139,21 @@ BROKEN = [
     (WORKER, "/etc/kundencenter/env", "/etc/kc/env", "EnvironmentFile"),
     (SCHEDULER, "Directory=/srv/kundencenter", "Directory=/srv/kundencenter/deploy", "manage.py"),
 ]
+BACKUP_BROKEN = [
+    # Two ExecStart= lines (media, then dump) need Type=oneshot.
+    (BACKUP, "Type=oneshot", "Type=simple", "more than one ExecStart"),
+    (BACKUP, "scripts/backup.sh dump", "scripts/backup dump", "scripts/backup does not exist"),
+    # Writes where ProtectSystem=strict leaves it no write access.
+    (BACKUP, "Paths=/backup/kundencenter", "Paths=/backup/kc", "backup/kundencenter does not"),
+    (BACKUP_TIMER, "OnCalendar=*-*-* 01:15:00", "OnCalendar=nightly", "calendar"),
+    (BACKUP_TIMER, "[Timer]\n", "[Timer]\nUnit=kundencenter-backups.service\n", "missing"),
+    (BASE, "IOSchedulingClass=best-effort", "IOSchedulingClass=besteffort", "IO scheduling"),
+    (BASE, "ReadWritePaths=/backup/base", "ReadWritePaths=/backup/basis", "backup/base does not"),
+    (BASE_TIMER, "Persistent=true", "Persistent=yes please", "boolean"),
+]
 
 
-@pytest.mark.parametrize(("unit", "old", "new", "expected"), BROKEN)
+@pytest.mark.parametrize(("unit", "old", "new", "expected"), BROKEN + BACKUP_BROKEN)
 def test_a_broken_unit_is_found(
     tmp_path: Path, unit: str, old: str, new: str, expected: str
 ) -> None:
