@@ -18,6 +18,7 @@
 # then delete their backups older than KC_BACKUP_KEEP_DAYS (default 35), never the one just
 # made. On any failure: exit status 1, and no .part is left behind.
 set -euo pipefail
+umask 077 # personal data: for the backup user only, also when run by hand
 
 die() {
     echo "backup.sh: $*" >&2
