@@ -51,41 +51,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 from portal_load import free_port, machine, percentile  # noqa: E402
 from productionlib import billable, inside, load  # noqa: E402
 
-SCRIPT = ROOT / "scripts" / "production.sh"
+# The production tests' helpers: that module imports neither pytest nor Django settings.
+from kc.core.tests.production_support import (  # noqa: E402
+    PRODUCTION,
+    drop_database,
+    env_of,
+    manage,
+)
+
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 BILLING_DATE = "2026-01-20"
 TRICKLE_INTERVAL = 0.1
-
-
-def env_of(directory: Path) -> dict[str, str]:
-    """The topology's environment, as scripts/production.sh wrote it to DIR/env."""
-    pairs = (line.split("=", 1) for line in (directory / "env").read_text().splitlines())
-    return {key: value for key, value in pairs}
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-        conn.execute(drop.format(sql.Identifier(name)))
-
-
-def manage(directory: Path, *args: str, timeout: int = 900) -> str:
-    env = {**os.environ, **env_of(directory)}
-    done = subprocess.run(  # noqa: S603 (our own manage.py)
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"manage.py {args[0]} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
 
 
 def result_of(output: str) -> object:
@@ -96,7 +72,7 @@ def result_of(output: str) -> object:
 
 
 def shell(directory: Path, code: str) -> object:
-    return result_of(manage(directory, "shell", "-c", code))
+    return result_of(manage(directory, "shell", "-c", code, timeout=900))
 
 
 def tasks(
@@ -351,7 +327,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{http_port}"
     try:
         started = time.perf_counter()
-        subprocess.run([str(SCRIPT), "start", str(directory)], env=env, check=True, timeout=600)  # noqa: S603
+        subprocess.run([str(PRODUCTION), "start", str(directory)], env=env, check=True, timeout=600)  # noqa: S603
         print(f"topology up in {time.perf_counter() - started:.0f} s at {base}", flush=True)
         seeded = seed_billable(directory, args.contracts)
         started = time.perf_counter()
@@ -368,8 +344,8 @@ def main() -> int:
         matches = report_billing(seeded, run, wall, args.billing_workers, idle, during)
         print("\nload average after: " + load_average())
     finally:
-        subprocess.run([str(SCRIPT), "stop", str(directory)], env=env, timeout=120, check=False)  # noqa: S603
-        drop_database(name)
+        subprocess.run([str(PRODUCTION), "stop", str(directory)], env=env, timeout=120, check=False)  # noqa: S603
+        drop_database(database_url)
         for stale in (directory / "env", directory / "pids"):
             if stale.is_file():
                 stale.unlink()

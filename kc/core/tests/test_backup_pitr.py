@@ -15,7 +15,6 @@ value, the notes' texts, the cases), and Django sees every migration applied.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -30,11 +29,17 @@ from typing import Any
 import psycopg
 import pytest
 
-# The private cluster of the database restart test: importing that module only defines
-# things (constants, fixtures under their own names, a test the collector finds there).
-from kc.core.tests.test_database_restart import LOCK, Cluster, _free_port
+from kc.core.tests.production_support import (
+    ROOT,
+    Cluster,
+    as_postgres,
+    free_port,
+    machine_lock,
+    owned_by_postgres,
+    postgres_bindir,
+    postgres_url,
+)
 
-ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "pitr.sh"
 DATABASE = "kc_pitr"
 CASES = 6
@@ -81,16 +86,6 @@ UPDATE core_numberrange SET next_value = next_value + 1000 WHERE key = 'case';
 """
 
 
-def _postgres_bindir() -> Path:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
-    if not found or not (found[-1].parent / "pg_basebackup").exists():
-        pytest.skip(
-            "SKIPPING point-in-time recovery: no /usr/lib/postgresql/*/bin/initdb and"
-            " pg_basebackup (Debian: apt-get install postgresql)"
-        )
-    return found[-1].parent
-
-
 def _query(port: int, statement: str, dbname: str = DATABASE) -> list[tuple[Any, ...]]:
     with psycopg.connect(
         host="127.0.0.1", port=port, user="postgres", dbname=dbname, autocommit=True
@@ -103,6 +98,7 @@ def _query(port: int, statement: str, dbname: str = DATABASE) -> list[tuple[Any,
 class Pitr:
     bindir: Path
     dir: Path  # owned by `postgres`: the clusters, the base backup, the WAL archive
+    run_as: list[str]  # see as_postgres
     started: list[Cluster]
 
     @property
@@ -116,7 +112,7 @@ class Pitr:
     def script(self, *args: str, ok: bool = True) -> str:
         """scripts/pitr.sh as the `postgres` OS user, as an admin runs it."""
         done = subprocess.run(  # noqa: S603 (our own script)
-            [*Cluster._as_postgres(), str(SCRIPT), *args],
+            [*self.run_as, str(SCRIPT), *args],
             cwd=self.dir,
             env={**os.environ, "PG_BINDIR": str(self.bindir)},
             capture_output=True,
@@ -129,9 +125,7 @@ class Pitr:
     def cluster(self, name: str) -> Cluster:
         directory = self.dir / name
         directory.mkdir()
-        if os.geteuid() == 0:
-            shutil.chown(directory, "postgres", "postgres")
-        return Cluster(self.bindir, directory, _free_port())
+        return Cluster(self.bindir, owned_by_postgres(directory), free_port(), self.run_as)
 
     def start(self, pg: Cluster) -> None:
         self.started.append(pg)
@@ -184,22 +178,23 @@ def _stop(pg: Cluster) -> None:
 
 @pytest.fixture
 def pitr() -> Iterator[Pitr]:
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+    if postgres_url() is None:
         pytest.skip("point-in-time recovery: runs on the PostgreSQL pass (make test-postgres)")
-    bindir = _postgres_bindir()
-    with LOCK.open("w") as lock:
-        waiting = time.monotonic()
-        fcntl.flock(lock, fcntl.LOCK_EX)  # not alongside the production topology tests
-        print(f"\ntopology lock after {time.monotonic() - waiting:.0f} s", flush=True)
-        # Not under pytest's tmp_path: that is root's (0700) and the server runs as `postgres`.
-        directory = Path(tempfile.mkdtemp(prefix="kc-pitr-"))
-        if os.geteuid() == 0:
-            shutil.chown(directory, "postgres", "postgres")
-        setup = Pitr(bindir, directory, [])
+    bindir = postgres_bindir("initdb", "pg_basebackup")
+    if bindir is None:
+        pytest.skip(
+            "SKIPPING point-in-time recovery: no /usr/lib/postgresql/*/bin/initdb and"
+            " pg_basebackup (Debian: apt-get install postgresql)"
+        )
+    run_as = as_postgres()
+    if run_as is None:
+        pytest.skip("SKIPPING point-in-time recovery: running as root without runuser")
+    with machine_lock():  # not alongside the production topology tests
+        directory = owned_by_postgres(Path(tempfile.mkdtemp(prefix="kc-pitr-")))
+        setup = Pitr(bindir, directory, run_as, [])
         try:
             setup.archive.mkdir()
-            if os.geteuid() == 0:
-                shutil.chown(setup.archive, "postgres", "postgres")
+            owned_by_postgres(setup.archive)
             yield setup
         finally:
             for pg in setup.started:

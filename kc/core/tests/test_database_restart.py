@@ -17,13 +17,9 @@ processes still run (nobody restarted them) and the scheduler and workers go on 
 from __future__ import annotations
 
 import contextlib
-import email
-import fcntl
 import json
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -34,14 +30,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[3]
-SCRIPT = ROOT / "scripts" / "production.sh"
-MAILSERVERS = ROOT / "scripts" / "mailservers.sh"
-LOCK = Path("/tmp/kc-production-topology.lock")  # noqa: S108 (one lock per machine)
+from kc.core.tests.production_support import (
+    Cluster,
+    Topology,
+    UnavailableError,
+    as_postgres,
+    free_port,
+    owned_by_postgres,
+    postgres_bindir,
+    postgres_url,
+    production,
+    wait_until,
+)
+
 CASES = 4
 ANSWERS_PER_CASE = 20  # 80 answers, 80 notice e-mails
 DOWN_SECONDS = 4.0
@@ -76,36 +80,6 @@ print("SEED " + json.dumps({{"cases": numbers, "token": raw}}))
 """
 
 
-# --- Small copies of test_production_topology.py's helpers (that module owns its own) ---
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env_of(directory: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in (directory / "env").read_text().splitlines())
-    return {key: value for key, value in pairs}
-
-
-def _wait_until(check: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.5)
-    return bool(check())
-
-
-def _sink_message_ids(mail_dir: Path) -> Counter[str]:
-    ids: Counter[str] = Counter()
-    for path in (mail_dir / "smtp").glob("*.eml"):
-        ids[email.message_from_bytes(path.read_bytes())["Message-ID"]] += 1
-    return ids
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -114,87 +88,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
-# --- A private PostgreSQL cluster ---
-
-
-def _postgres_bin() -> Path:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
-    if not found:
-        pytest.skip("SKIPPING database restart: no /usr/lib/postgresql/*/bin/pg_ctl (CI has it)")
-    return found[-1].parent
-
-
-class Cluster:
-    """initdb'd in a temporary directory, run as the `postgres` OS user, trust on 127.0.0.1."""
-
-    def __init__(self, bindir: Path, directory: Path, port: int) -> None:
-        self.bindir, self.dir, self.port = bindir, directory, port
-        self.data = directory / "data"
-
-    def _run(self, *args: str) -> None:
-        command = [*self._as_postgres(), str(self.bindir / args[0]), *args[1:]]
-        done = subprocess.run(  # noqa: S603 (the machine's PostgreSQL binaries)
-            command, capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 0, f"{args}: {done.stdout}{done.stderr}{self.log_tail()}"
-
-    def log_tail(self) -> str:
-        log = self.dir / "log"
-        return "\n".join(log.read_text().splitlines()[-15:]) if log.exists() else ""
-
-    @staticmethod
-    def _as_postgres() -> list[str]:
-        if os.geteuid() != 0:
-            return []  # not root: the data directory is ours, run the binaries as we are
-        runuser = shutil.which("runuser")
-        if runuser is None:
-            pytest.skip("SKIPPING database restart: running as root without runuser")
-        return [runuser, "-u", "postgres", "--"]
-
-    def init(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-N")
-
-    def start(self) -> None:
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir}"
-            # fsync only guards against the machine crashing. Never synchronous_commit=off:
-            # then a crash (-m immediate) loses commits already answered 201 (seen here).
-            " -c fsync=off -c full_page_writes=off"
-        )
-        self._run(
-            "pg_ctl",
-            "start",
-            "-w",
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.dir / "log"),
-            "-o",
-            options,
-        )
-
-    def stop(self, mode: str) -> None:
-        self._run("pg_ctl", "stop", "-w", "-D", str(self.data), "-m", mode)
-
-    def url(self, name: str) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
-
-    def connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(
-            host="127.0.0.1", port=self.port, user="postgres", dbname=DATABASE, connect_timeout=3
-        )
+# --- A private PostgreSQL cluster, and the topology on it ---
 
 
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+    if postgres_url() is None:
         pytest.skip("database restart: runs on the PostgreSQL pass (make test-postgres)")
-    bindir = _postgres_bin()
-    # Not under pytest's tmp_path: that is root's (0700) and the server runs as `postgres`.
-    directory = Path(tempfile.mkdtemp(prefix="kc-dbrestart-"))
-    if os.geteuid() == 0:
-        shutil.chown(directory, "postgres", "postgres")
-    pg = Cluster(bindir, directory, _free_port())
+    bindir = postgres_bindir("pg_ctl")
+    if bindir is None:
+        pytest.skip("SKIPPING database restart: no /usr/lib/postgresql/*/bin/pg_ctl (CI has it)")
+    run_as = as_postgres()
+    if run_as is None:
+        pytest.skip("SKIPPING database restart: running as root without runuser")
+    directory = owned_by_postgres(Path(tempfile.mkdtemp(prefix="kc-dbrestart-")))
+    pg = Cluster(bindir, directory, free_port(), run_as)
     try:
         pg.init()
         pg.start()
@@ -205,84 +113,15 @@ def cluster() -> Iterator[Cluster]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-# --- The topology on it ---
-
-
-@dataclass
-class Topology:
-    dir: Path
-    mail_dir: Path
-    base: str
-    app_ports: list[int]
-    pg: Cluster
-
-    def pid(self, name: str) -> int:
-        return int((self.dir / "pids" / f"{name}.pid").read_text())
-
-    def manage(self, *args: str) -> str:
-        env = {**os.environ, **_env_of(self.dir)}
-        done = subprocess.run(  # noqa: S603 (our own scripts)
-            [str(ROOT / ".venv/bin/python"), "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return done.stdout
-
-    def query(self, statement: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        """Rows of a statement; waits (up to a minute) while the database is down."""
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with self.pg.connect() as conn:
-                    return conn.execute(statement, params).fetchall()  # type: ignore[arg-type]
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-
-
 @pytest.fixture
 def topology(cluster: Cluster, tmp_path: Path) -> Iterator[Topology]:
-    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists() and os.geteuid():
-        pytest.skip("SKIPPING database restart: nginx is missing and only root can install it")
-    with LOCK.open("w") as lock:
-        waiting = time.monotonic()
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one topology per machine: ports and CPU
-        print(f"\ntopology lock after {time.monotonic() - waiting:.0f} s", flush=True)
-        http_port = _free_port()
-        app_ports = [_free_port(), _free_port()]
-        env = {
-            **os.environ,
-            "KC_PROD_DATABASE_URL": cluster.url(DATABASE),
-            "KC_PROD_HTTP_PORT": str(http_port),
-            "KC_PROD_APP_PORTS": " ".join(map(str, app_ports)),
-            "KC_SMTP_PORT": str(_free_port()),
-            "KC_IMAP_PORT": str(_free_port()),
-        }
-        mail_dir = tmp_path / "mail"
-        directory = tmp_path / "prod"
-        try:
-            subprocess.run(  # noqa: S603
-                [str(MAILSERVERS), "start", str(mail_dir)], env=env, check=True, timeout=300
-            )
-            started = subprocess.run(  # noqa: S603
-                [str(SCRIPT), "start", str(directory)],
-                env=env,
-                timeout=300,
-                capture_output=True,
-                text=True,
-            )
-            if started.returncode == 3:
-                pytest.skip(f"SKIPPING database restart: {started.stderr.strip()}")
-            assert started.returncode == 0, started.stderr
-            yield Topology(directory, mail_dir, f"http://127.0.0.1:{http_port}", app_ports, cluster)
-        finally:
-            subprocess.run([str(SCRIPT), "stop", str(directory)], env=env, timeout=120)  # noqa: S603
-            subprocess.run([str(MAILSERVERS), "stop", str(mail_dir)], env=env, timeout=60)  # noqa: S603
+    try:
+        with production(
+            tmp_path / "prod", cluster.url(DATABASE), mail_dir=tmp_path / "mail", drop=False
+        ) as top:
+            yield top
+    except UnavailableError as exc:
+        pytest.skip(f"SKIPPING database restart: {exc}")
 
 
 # --- The workload ---
@@ -403,7 +242,7 @@ def _database_now(top: Topology) -> Any:
     return top.query("SELECT now()")[0][0]
 
 
-def test_database_restart_during_work_loses_nothing(topology: Topology) -> None:
+def test_database_restart_during_work_loses_nothing(topology: Topology, cluster: Cluster) -> None:
     top = topology
     data = json.loads(top.manage("shell", "-c", SEED.format(cases=CASES)).split("SEED ", 1)[1])
     texts = [
@@ -422,13 +261,13 @@ def test_database_restart_during_work_loses_nothing(topology: Topology) -> None:
         try:
             for n, mode in enumerate(OUTAGES, start=1):
                 share = len(texts) * n // (len(OUTAGES) + 1)
-                _wait_until(lambda share=share: seen.answers["ok"] >= share, 90)
+                wait_until(lambda share=share: seen.answers["ok"] >= share, 90)
                 print(f"restart {mode} after {seen.answers['ok']} answers", flush=True)
-                top.pg.stop(mode)
+                cluster.stop(mode)
                 seen.down.set()
                 time.sleep(DOWN_SECONDS)
                 seen.down.clear()
-                top.pg.start()
+                cluster.start()
                 started_at.append(time.monotonic())
             back_at.append(_database_now(top))
         except BaseException as exc:  # reported by the test's thread
@@ -494,7 +333,7 @@ def test_database_restart_during_work_loses_nothing(topology: Topology) -> None:
 
     # The same processes, nobody restarted them, and they work on with the database.
     assert all(_alive(pid) and top.pid(name) == pid for name, pid in pids.items()), pids
-    assert _wait_until(
+    assert wait_until(
         lambda: (
             top.query("SELECT count(*) FROM core_workerheartbeat WHERE seen_at > %s", [back_at[0]])[
                 0
@@ -503,7 +342,7 @@ def test_database_restart_during_work_loses_nothing(topology: Topology) -> None:
         ),
         40,
     ), "a task worker's heartbeat did not come back"
-    assert _wait_until(
+    assert wait_until(
         lambda: (
             top.query(
                 "SELECT count(*) FROM core_periodicjob WHERE last_enqueued_at > %s", [back_at[0]]
@@ -539,12 +378,12 @@ def test_database_restart_during_work_loses_nothing(topology: Topology) -> None:
         )[0]
         return row[0] == row[1] == len(texts)
 
-    assert _wait_until(all_sent, 60), "not every notice e-mail was sent"
+    assert wait_until(all_sent, 60), "not every notice e-mail was sent"
     wanted = [
         row[0] for row in top.query("SELECT message_id FROM cases_message WHERE kind = 'email_out'")
     ]
     assert len(wanted) == len(set(wanted)) == len(texts)
-    delivered = _sink_message_ids(top.mail_dir)
+    delivered = Counter(message["Message-ID"] for message in top.sink())
     missing = [mid for mid in wanted if delivered[mid] == 0]
     assert not missing, missing
     twice = [mid for mid, count in delivered.items() if count > 1]
@@ -558,7 +397,7 @@ def test_database_restart_during_work_loses_nothing(topology: Topology) -> None:
         )
         return int(rows[0][0]) == 0
 
-    assert _wait_until(settled, 30), top.query(
+    assert wait_until(settled, 30), top.query(
         "SELECT task_path, status, worker_ids FROM django_tasks_database_dbtaskresult"
         " WHERE status IN ('RUNNING', 'READY')"
     )

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from deploy.nginx.render import SITE, RenderError, render
-from kc.core.tests.test_production_topology import ROOT, _free_port
+from kc.core.tests.production_support import ROOT, free_port
 
 UNITS = ROOT / "deploy" / "systemd"
 # The instances docs/production.md enables; a template is verified through one instance.
@@ -174,7 +174,7 @@ def test_gunicorn_tells_systemd_it_is_ready(tmp_path: Path) -> None:
         env = {
             **os.environ,
             "NOTIFY_SOCKET": address,
-            "KC_GUNICORN_BIND": f"127.0.0.1:{_free_port()}",
+            "KC_GUNICORN_BIND": f"127.0.0.1:{free_port()}",
             "KC_GUNICORN_WORKERS": "1",
             "KC_VAR_DIR": str(tmp_path / "var"),
         }

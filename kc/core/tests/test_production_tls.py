@@ -10,11 +10,8 @@ blocked /metrics; finally `manage.py check --deploy` with the very environment t
 
 from __future__ import annotations
 
-import fcntl
-import os
 import socket
 import ssl
-import subprocess
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -25,15 +22,13 @@ import pytest
 import requests
 from django.urls import reverse
 
-from kc.core.tests.test_production_topology import (
-    LOCK,
-    ROOT,
-    SCRIPT,
-    _drop_database,
-    _env_of,
-    _free_port,
-    _nginx_available,
-    _postgres_base,
+from kc.core.tests.production_support import (
+    Topology,
+    UnavailableError,
+    env_of,
+    nginx_available,
+    postgres_url,
+    production,
 )
 from kc.core.totp import current_totp
 
@@ -60,9 +55,20 @@ TOTP.activate(user, "{secret}")
 
 @dataclass(frozen=True)
 class TLSTopology:
-    dir: Path
-    http_port: int
-    https_port: int
+    top: Topology
+
+    @property
+    def dir(self) -> Path:
+        return self.top.dir
+
+    @property
+    def http_port(self) -> int:
+        return self.top.http_port
+
+    @property
+    def https_port(self) -> int:
+        assert self.top.https_port is not None
+        return self.top.https_port
 
     @property
     def base(self) -> str:
@@ -72,60 +78,23 @@ class TLSTopology:
     def ca(self) -> str:
         return str(self.dir / "tls" / "ca.pem")
 
-    def env(self) -> dict[str, str]:
-        return {**os.environ, **_env_of(self.dir)}
-
-    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603 (our own manage.py)
-            [str(ROOT / ".venv/bin/python"), "manage.py", *args],
-            cwd=ROOT,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
 
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TLSTopology]:
-    base_url = _postgres_base()
-    if not _nginx_available() and os.geteuid() != 0:
+    database_url = postgres_url(f"kc_prodtls_{uuid.uuid4().hex[:8]}")
+    if database_url is None:
+        pytest.skip("production topology: runs on the PostgreSQL pass (make test-postgres)")
+    if not nginx_available():
         pytest.skip("SKIPPING production TLS: nginx is not installed and only root can install it")
     directory = tmp_path_factory.mktemp("tls") / "prod"
-    with LOCK.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one topology per machine at a time
-        database_url = base_url.rsplit("/", 1)[0] + f"/kc_prodtls_{uuid.uuid4().hex[:8]}"
-        http_port, https_port = _free_port(), _free_port()
-        env = {
-            **os.environ,
-            "KC_PROD_TLS": "1",
-            "KC_PROD_DATABASE_URL": database_url,
-            "KC_PROD_HTTP_PORT": str(http_port),
-            "KC_PROD_HTTPS_PORT": str(https_port),
-            "KC_PROD_APP_PORTS": f"{_free_port()} {_free_port()}",
-            "KC_PROD_GUNICORN_WORKERS": "1",
-        }
-        try:
-            started = subprocess.run(  # noqa: S603
-                [str(SCRIPT), "start", str(directory)],
-                env=env,
-                timeout=400,
-                capture_output=True,
-                text=True,
-            )
-            if started.returncode == 3:
-                pytest.skip(f"SKIPPING production TLS: {started.stderr.strip()}")
-            assert started.returncode == 0, started.stderr
-            assert f"https=127.0.0.1:{https_port}" in started.stdout
-            topology = TLSTopology(directory, http_port, https_port)
-            done = topology.manage(
-                "shell", "-c", STAFF.format(password=PASSWORD, secret=TOTP_SECRET)
-            )
-            assert done.returncode == 0, done.stderr[-3000:]
-            yield topology
-        finally:
-            subprocess.run([str(SCRIPT), "stop", str(directory)], env=env, timeout=120)  # noqa: S603
-            _drop_database(database_url)
+    settings = {"KC_PROD_GUNICORN_WORKERS": "1"}
+    try:
+        with production(directory, database_url, settings, tls=True, timeout=400) as top:
+            assert f"https=127.0.0.1:{top.https_port}" in top.started
+            top.manage("shell", "-c", STAFF.format(password=PASSWORD, secret=TOTP_SECRET))
+            yield TLSTopology(top)
+    except UnavailableError as exc:
+        pytest.skip(f"SKIPPING production TLS: {exc}")
 
 
 def _handshake(
@@ -299,10 +268,9 @@ def test_metrics_are_denied_from_outside(tls: TLSTopology) -> None:
 
 
 def test_check_deploy_passes_with_the_environment_that_ran(tls: TLSTopology) -> None:
-    env = _env_of(tls.dir)
+    env = env_of(tls.dir)
     assert env["KC_SECURE"] == "1" and env["KC_DEBUG"] == "0"
     origins = env["KC_CSRF_TRUSTED_ORIGINS"].split(",")
     assert len(origins) == 2 and all(o.startswith("https://") for o in origins), origins
-    done = tls.manage("check", "--deploy", "--fail-level", "WARNING")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "System check identified no issues" in done.stdout
+    done = tls.top.manage("check", "--deploy", "--fail-level", "WARNING")
+    assert "System check identified no issues" in done, done

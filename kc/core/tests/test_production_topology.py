@@ -26,17 +26,13 @@ processes run with their own settings, not pytest-django's.
 from __future__ import annotations
 
 import contextlib
-import email
 import email.message
-import fcntl
 import functools
 import json
 import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -50,20 +46,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 import pdfplumber
-import psycopg
 import pytest
 import requests
-from psycopg import sql
 
+from kc.core.tests.production_support import (
+    ROOT,
+    Topology,
+    UnavailableError,
+    free_port,
+    kill_tree,
+    nginx_available,
+    postgres_url,
+    production,
+    wait_until,
+)
 from kc.core.totp import current_totp
 
-ROOT = Path(__file__).resolve().parents[3]
-SCRIPT = ROOT / "scripts" / "production.sh"
-MAILSERVERS = ROOT / "scripts" / "mailservers.sh"
 CUPS = ROOT / "scripts" / "cups.sh"
-LOCK = Path("/tmp/kc-production-topology.lock")  # noqa: S108 (one lock per machine)
 CASES = 6
 ANSWERS_PER_CASE = 15  # 90 answers, 90 notice e-mails
 CHANNELS = ("email", "portal", "post")
@@ -175,40 +175,6 @@ print("SEED " + json.dumps({{
 """
 
 
-def _postgres_base() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        pytest.skip("production topology: runs on the PostgreSQL pass (make test-postgres)")
-    return url
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _nginx_available() -> bool:
-    return shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exists()
-
-
-def _env_of(directory: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in (directory / "env").read_text().splitlines())
-    return {key: value for key, value in pairs}
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 @dataclass
 class Printer:
     dir: Path
@@ -219,59 +185,6 @@ class Printer:
         return self.dir / "out"
 
 
-class Topology:
-    def __init__(
-        self,
-        directory: Path,
-        database_url: str,
-        http_port: int,
-        mail_dir: Path,
-        printer: Printer | None,
-    ) -> None:
-        self.dir = directory
-        self.database_url = database_url
-        self.base = f"http://127.0.0.1:{http_port}"
-        self.mail_dir = mail_dir
-        self.printer = printer
-
-    def pid(self, name: str) -> int:
-        return int((self.dir / "pids" / f"{name}.pid").read_text())
-
-    def db(self) -> psycopg.Connection[Any]:
-        cfg = dj_database_url.parse(self.database_url)
-        return psycopg.connect(
-            host=cfg["HOST"], port=cfg["PORT"], user=cfg["USER"], dbname=cfg["NAME"]
-        )
-
-    def one(self, query: str, params: list[Any] | None = None) -> Any:
-        with self.db() as conn:
-            row = conn.execute(query, params or []).fetchone()
-        return row[0] if row else None
-
-    def manage(self, *args: str) -> str:
-        env = {**os.environ, **_env_of(self.dir)}
-        done = subprocess.run(  # noqa: S603 (our own scripts)
-            [str(ROOT / ".venv/bin/python"), "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return done.stdout
-
-
-def _drop_database(url: str) -> None:
-    cfg = dj_database_url.parse(url)
-    with psycopg.connect(
-        host=cfg["HOST"], port=cfg["PORT"], user=cfg["USER"], dbname="postgres", autocommit=True
-    ) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(cfg["NAME"]))
-        )
-
-
 @contextlib.contextmanager
 def _printer() -> Iterator[Printer | None]:
     """A private cupsd with a cups-pdf queue; None (said loudly) when CUPS cannot be had.
@@ -280,7 +193,7 @@ def _printer() -> Iterator[Printer | None]:
     the cups-pdf backend writes as another user.
     """
     directory = Path(tempfile.mkdtemp(prefix="kc-prodcups-"))
-    env = {**os.environ, "KC_CUPS_PORT": str(_free_port())}
+    env = {**os.environ, "KC_CUPS_PORT": str(free_port())}
     env.pop("KC_CUPS_QUEUE", None)
     started = subprocess.run(  # noqa: S603
         [str(CUPS), "start", str(directory)], env=env, capture_output=True, text=True, timeout=900
@@ -299,49 +212,31 @@ def _printer() -> Iterator[Printer | None]:
 
 
 @pytest.fixture
-def topology(tmp_path: Path) -> Iterator[Topology]:
-    base_url = _postgres_base()
-    if not _nginx_available() and os.geteuid() != 0:
+def topology(tmp_path: Path) -> Iterator[tuple[Topology, Printer | None]]:
+    """The topology on a database of its own, with the SMTP sink and (if it can) the printer."""
+    database_url = postgres_url(f"kc_prodtest_{uuid.uuid4().hex[:8]}")
+    if database_url is None:
+        pytest.skip("production topology: runs on the PostgreSQL pass (make test-postgres)")
+    if not nginx_available():
         pytest.skip(
             "SKIPPING production topology: nginx is not installed and only root can install it"
         )
-    # One topology per machine at a time (xdist workers, parallel runs): ports and CPU.
-    with LOCK.open("w") as lock, _printer() as printer:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        name = f"kc_prodtest_{uuid.uuid4().hex[:8]}"
-        database_url = base_url.rsplit("/", 1)[0] + "/" + name
-        http_port = _free_port()
-        smtp_port = _free_port()
-        env = {
-            **os.environ,
-            "KC_PROD_DATABASE_URL": database_url,
-            "KC_PROD_HTTP_PORT": str(http_port),
-            "KC_PROD_APP_PORTS": f"{_free_port()} {_free_port()}",
-            "KC_SMTP_PORT": str(smtp_port),
-            "KC_PRINTER_URI": printer.uri if printer else "",
-            "KC_PRINT_BATCH_SIZE": str(PRINT_BATCH_SIZE),
-        }
-        mail_dir = tmp_path / "mail"
-        directory = tmp_path / "prod"
-        try:
-            subprocess.run(  # noqa: S603
-                [str(MAILSERVERS), "start", str(mail_dir)], env=env, check=True, timeout=300
-            )
-            started = subprocess.run(  # noqa: S603
-                [str(SCRIPT), "start", str(directory)],
-                env=env,
-                timeout=300,
-                capture_output=True,
-                text=True,
-            )
-            if started.returncode == 3:
-                pytest.skip(f"SKIPPING production topology: {started.stderr.strip()}")
-            assert started.returncode == 0, started.stderr
-            yield Topology(directory, database_url, http_port, mail_dir, printer)
-        finally:
-            subprocess.run([str(SCRIPT), "stop", str(directory)], env=env, timeout=120)  # noqa: S603
-            subprocess.run([str(MAILSERVERS), "stop", str(mail_dir)], env=env, timeout=60)  # noqa: S603
-            _drop_database(database_url)
+    try:
+        with (
+            _printer() as printer,
+            production(
+                tmp_path / "prod",
+                database_url,
+                {
+                    "KC_PRINTER_URI": printer.uri if printer else "",
+                    "KC_PRINT_BATCH_SIZE": str(PRINT_BATCH_SIZE),
+                },
+                mail_dir=tmp_path / "mail",
+            ) as top,
+        ):
+            yield top, printer
+    except UnavailableError as exc:
+        pytest.skip(f"SKIPPING production topology: {exc}")
 
 
 # --- clients ----------------------------------------------------------------------------
@@ -564,23 +459,6 @@ class Staff:
 # --- the crash --------------------------------------------------------------------------
 
 
-def _kill_tree(pid: int) -> None:
-    children = _children(pid)
-    os.kill(pid, signal.SIGKILL)
-    for child in children:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signal.SIGKILL)
-
-
-def _wait_until(check: Callable[[], bool], timeout: float, step: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(step)
-    return bool(check())
-
-
 RUNNING_ON_DEAD = (
     "SELECT id, task_path FROM django_tasks_database_dbtaskresult"
     " WHERE status = 'RUNNING' AND worker_ids->>-1 = %s"
@@ -597,20 +475,14 @@ def _kill_worker_in_a_letter_task(top: Topology, timeout: float) -> str:
             rows = conn.execute(RUNNING_ON_DEAD, [DEAD_WORKER]).fetchall()
             letters = [path for _id, path in rows if path in LETTER_TASKS]
             if letters:
-                _kill_tree(pid)
+                kill_tree(pid)
                 return letters[0]
             time.sleep(0.01)
-    _kill_tree(pid)
+    kill_tree(pid)
     return "none (timeout)"
 
 
 # --- what reached the SMTP sink and the printer --------------------------------------------
-
-
-def _sink(mail_dir: Path) -> list[email.message.Message]:
-    return [
-        email.message_from_bytes(path.read_bytes()) for path in (mail_dir / "smtp").glob("*.eml")
-    ]
 
 
 def _attachment_names(message: email.message.Message) -> list[str]:
@@ -631,13 +503,12 @@ def _printed_letters(out_dir: Path) -> tuple[Counter[str], Counter[str]]:
     return files, letters
 
 
-def _completed_output(top: Topology) -> bool:
-    assert top.printer is not None
+def _completed_output(top: Topology, printer: Printer) -> bool:
     with top.db() as conn:
         names = [row[0] for row in conn.execute("SELECT job_name FROM letters_printjob")]
     done = [
         path
-        for path in top.printer.out_dir.glob("job_*.pdf")
+        for path in printer.out_dir.glob("job_*.pdf")
         if path.stat().st_mode & 0o044  # cups-pdf makes it readable once Ghostscript is done
     ]
     return bool(names) and len(done) >= len(names)
@@ -664,8 +535,10 @@ def _state(top: Topology) -> str:
 # --- the test -----------------------------------------------------------------------------
 
 
-def test_load_with_a_killed_worker_and_app_server_loses_nothing(topology: Topology) -> None:
-    top = topology
+def test_load_with_a_killed_worker_and_app_server_loses_nothing(
+    topology: tuple[Topology, Printer | None],
+) -> None:
+    top, printer = topology
     began = time.monotonic()
     seeded = top.manage(
         "shell",
@@ -736,7 +609,7 @@ def test_load_with_a_killed_worker_and_app_server_loses_nothing(topology: Topolo
     killed: dict[str, Any] = {}
 
     def crash_in_the_middle() -> None:
-        _wait_until(lambda: done["jobs"] >= len(jobs) // 3, 90, step=0.1)
+        wait_until(lambda: done["jobs"] >= len(jobs) // 3, 90, step=0.1)
         statement = threading.Thread(
             target=lambda: killed.update(
                 statement=top.manage("import_bank", str(top.dir / "camt053.xml"))
@@ -744,7 +617,7 @@ def test_load_with_a_killed_worker_and_app_server_loses_nothing(topology: Topolo
         )
         statement.start()
         killed["task"] = _kill_worker_in_a_letter_task(top, timeout=30)
-        _kill_tree(top.pid("app1"))
+        kill_tree(top.pid("app1"))
         with top.db() as conn:
             killed["running"] = conn.execute(RUNNING_ON_DEAD, [DEAD_WORKER]).fetchall()
         statement.join()
@@ -834,7 +707,7 @@ def test_load_with_a_killed_worker_and_app_server_loses_nothing(topology: Topolo
     assert set(killed["running"]) <= set(dead_running), (killed["running"], dead_running)
 
     def all_done() -> bool:
-        if top.printer is not None:
+        if printer is not None:
             staff.print_room_round()
         with top.db() as conn:
             conn.execute(
@@ -850,7 +723,7 @@ def test_load_with_a_killed_worker_and_app_server_loses_nothing(topology: Topolo
             ).fetchone()
             running = conn.execute(RUNNING_ON_DEAD, [DEAD_WORKER]).fetchall()
         letters_done = deliveries is not None and deliveries[0] == deliveries[1]
-        if top.printer is None:  # post letters wait for a printer that is not there
+        if printer is None:  # post letters wait for a printer that is not there
             letters_done = True
         return (
             mails is not None
@@ -859,9 +732,9 @@ def test_load_with_a_killed_worker_and_app_server_loses_nothing(topology: Topolo
             and not running
         )
 
-    assert _wait_until(all_done, 120, step=1.0), f"not everything went out: {_state(top)}"
-    if top.printer is not None:
-        assert _wait_until(lambda: _completed_output(top), 60), "cups-pdf wrote no output"
+    assert wait_until(all_done, 120, step=1.0), f"not everything went out: {_state(top)}"
+    if printer is not None:
+        assert wait_until(lambda: _completed_output(top, printer), 60), "cups-pdf wrote no output"
 
     # --- the dead worker's tasks: handed back by task_recovery, finished on the live one.
     with top.db() as conn:
@@ -877,7 +750,7 @@ def test_load_with_a_killed_worker_and_app_server_loses_nothing(topology: Topolo
 
     # --- e-mails: every notice mail and every letter by e-mail or portal notice reached the
     # sink; twice only when it was on the wire at the kill (same Message-ID for the mails).
-    messages = _sink(top.mail_dir)
+    messages = top.sink()
     with top.db() as conn:
         wanted = [
             row[0]
@@ -952,7 +825,7 @@ def test_load_with_a_killed_worker_and_app_server_loses_nothing(topology: Topolo
     # --- print: every post letter in exactly one batch, printed by one job, one cups-pdf
     # file per job, each letter's first sheet in exactly one printed file, no reprint.
     printed = Counter[str]()
-    if top.printer is not None:
+    if printer is not None:
         with top.db() as conn:
             jobs_done = conn.execute(
                 "SELECT j.job_name, j.state, j.attempt FROM letters_printjob j"
@@ -965,7 +838,7 @@ def test_load_with_a_killed_worker_and_app_server_loses_nothing(topology: Topolo
                     ).fetchall()
                 )
             )
-        files, printed = _printed_letters(top.printer.out_dir)
+        files, printed = _printed_letters(printer.out_dir)
         post_letters = [number for number, channel, _a, _s, _id in letters if channel == "post"]
         assert all(state == "completed" and attempt == 1 for _n, state, attempt in jobs_done)
         assert files == {name: 1 for name, _s, _a in jobs_done}, (files, jobs_done)
@@ -990,5 +863,5 @@ def test_load_with_a_killed_worker_and_app_server_loses_nothing(topology: Topolo
         f" {len(assigned)} assigned by staff through nginx; statement: "
         f"{killed['statement'].strip()}"
     )
-    if top.printer is None:
+    if printer is None:
         pytest.skip("WARNING: all checked but printing: CUPS could not be started (see above)")
