@@ -139,9 +139,13 @@ class Probe:
 
 @dataclass
 class Observations:
-    """What clients and the probe saw; `down` is set while the cluster is stopped."""
+    """What clients and the probe saw. `down` is set while the cluster is stopped: a probe
+    counts only inside it. `outage` also spans `pg_ctl stop` and `pg_ctl start`: an answer
+    failing in it is a failure of the outage (a client whose POST fails while pg_ctl stop
+    still waits then waits in _stored until the database is back, and fails no more)."""
 
     down: threading.Event = field(default_factory=threading.Event)
+    outage: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     answers: Counter[str] = field(default_factory=Counter)
     unclear: list[str] = field(default_factory=list)  # failed answers that are not clear
@@ -178,7 +182,7 @@ def _clear_error(response: requests.Response) -> str:
 def _answer(top: Topology, token: str, case: str, text: str, seen: Observations) -> None:
     """POST an answer; after a failure look whether it was stored, else send it again."""
     for _attempt in range(60):
-        down_before = seen.down.is_set()
+        down_before = seen.outage.is_set()
         wait = 0.5
         try:
             response = requests.post(
@@ -188,12 +192,12 @@ def _answer(top: Topology, token: str, case: str, text: str, seen: Observations)
                 timeout=30,
             )
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            seen.note(f"POST {type(exc).__name__}", down_before or seen.down.is_set())
+            seen.note(f"POST {type(exc).__name__}", down_before or seen.outage.is_set())
         else:
             if response.status_code in (200, 201):
                 seen.count("ok")
                 return
-            seen.note(f"POST {response.status_code}", down_before or seen.down.is_set())
+            seen.note(f"POST {response.status_code}", down_before or seen.outage.is_set())
             if problem := _clear_error(response):
                 with seen.lock:
                     seen.unclear.append(f"POST {problem}")
@@ -263,11 +267,13 @@ def test_database_restart_during_work_loses_nothing(topology: Topology, cluster:
                 share = len(texts) * n // (len(OUTAGES) + 1)
                 wait_until(lambda share=share: seen.answers["ok"] >= share, 90)
                 print(f"restart {mode} after {seen.answers['ok']} answers", flush=True)
+                seen.outage.set()
                 cluster.stop(mode)
                 seen.down.set()
                 time.sleep(DOWN_SECONDS)
                 seen.down.clear()
                 cluster.start()
+                seen.outage.clear()
                 started_at.append(time.monotonic())
             back_at.append(_database_now(top))
         except BaseException as exc:  # reported by the test's thread
