@@ -109,10 +109,16 @@ class Pitr:
     def backup(self) -> Path:
         return self.dir / "backup"
 
+    @property
+    def installed_script(self) -> Path:
+        """The copy of scripts/pitr.sh the `postgres` user runs (and the server calls as its
+        archive_command): the checkout may lie below a directory only root can enter."""
+        return self.dir / "pitr.sh"
+
     def script(self, *args: str, ok: bool = True) -> str:
         """scripts/pitr.sh as the `postgres` OS user, as an admin runs it."""
         done = subprocess.run(  # noqa: S603 (our own script)
-            [*self.run_as, str(SCRIPT), *args],
+            [*self.run_as, str(self.installed_script), *args],
             cwd=self.dir,
             env={**os.environ, "PG_BINDIR": str(self.bindir)},
             capture_output=True,
@@ -195,6 +201,8 @@ def pitr() -> Iterator[Pitr]:
         try:
             setup.archive.mkdir()
             owned_by_postgres(setup.archive)
+            shutil.copy(SCRIPT, setup.installed_script)
+            setup.installed_script.chmod(0o755)
             yield setup
         finally:
             for pg in setup.started:
