@@ -121,7 +121,24 @@ class _Claims[M: models.Model]:
         """Sent; False when the claim was lost (then nothing changes). Waits out a database
         outage (a restart, a failover) rather than have the row sent twice."""
         settled = {self.state_field: self.done, **self._settled_changes(), **changes}
-        return bool(through_outage(lambda: self.holding(row).update(**settled)))
+        tries = 0
+
+        def settle() -> bool:
+            nonlocal tries
+            tries += 1
+            if self.holding(row).update(**settled):
+                return True
+            # A retry: the try that lost its connection may have committed before the answer
+            # was lost. Then the row is done under this claim's attempt count, and it is ours.
+            return tries > 1 and self.settled_by(row).exists()
+
+        return through_outage(settle)
+
+    def settled_by(self, row: M) -> models.QuerySet[M]:
+        """The row if the claim that loaded `row` recorded it as done."""
+        return self.model._default_manager.filter(
+            pk=row.pk, **{self.state_field: self.done, self.attempts_field: self.attempts(row)}
+        )
 
     def mark_failed(self, row: M, **changes: Any) -> bool:
         """This attempt failed: True when the row waits for another, False when given up."""

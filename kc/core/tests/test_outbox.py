@@ -267,3 +267,33 @@ def test_settling_gives_up_after_its_patience_and_never_retries_inside_a_transac
     with pytest.raises(OperationalError), transaction.atomic():
         through_outage(always_lost, patience=5, pause=0.1)
     assert len(calls) == 1  # the transaction is lost: its caller must start again
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", ["state", "lease"])
+def test_sent_counts_when_the_answer_to_a_committed_settle_is_lost(kind: str) -> None:
+    """The UPDATE to "sent" commits, then the connection breaks before its answer arrives:
+    the retry finds nothing to change, yet the row was settled by this claim (a caller such
+    as the letters' outbox records the delivery only on True)."""
+    outbox: Outbox[PortalMail] | LeaseOutbox[WebhookDelivery]
+    if kind == "state":
+        outbox = mail_outbox()
+        row: PortalMail | WebhookDelivery | None = outbox.claim(new_mail().pk)
+    else:
+        outbox = webhook_outbox()
+        row = outbox.claim(new_delivery().pk)
+    assert row is not None
+    answers_lost: list[str] = []
+
+    def lose_first_answer(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        result = execute(sql, params, many, context)
+        if sql.lstrip().upper().startswith("UPDATE") and not answers_lost:
+            answers_lost.append(sql)
+            raise OperationalError("server closed the connection unexpectedly")
+        return result
+
+    with connection.execute_wrapper(lose_first_answer):
+        done = outbox.mark_done(row)  # type: ignore[arg-type]
+    assert answers_lost
+    assert done is True
+    assert outbox.settled_by(row).exists()  # type: ignore[arg-type]
