@@ -31,18 +31,26 @@ quotable() {
     [[ "$1" != *"'"* ]] || die "no single quotes allowed: $1"
 }
 
+# A path that goes into a shell command between double quotes (archive_command runs in sh):
+# nothing that sh would expand or that ends the quotes.
+shell_quotable() {
+    quotable "$1"
+    [[ "$1" != *[\"\$\`\\]* ]] || die "no \", \$, \` or \\ allowed: $1"
+}
+
 bindir="${PG_BINDIR:-$(find /usr/lib/postgresql -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -1)}"
 bindir="${bindir:-/usr/bin}"
 
 case "${1:-}" in
 settings)
     [[ $# == 2 ]] || die "usage: pitr.sh settings ARCHIVEDIR"
-    archive="$(realpath -m "$2")"
-    quotable "$archive"
+    archive="$(realpath -m "$2")" script="$(realpath "$0")"
+    shell_quotable "$archive"
+    shell_quotable "$script"
     cat <<EOF
 wal_level = replica
 archive_mode = on
-archive_command = '$(realpath "$0") archive-wal %p $archive/%f'
+archive_command = '"$script" archive-wal "%p" "$archive/%f"'
 archive_timeout = 300   # at most 5 minutes of commits wait in an unfinished WAL file
 EOF
     ;;
@@ -76,7 +84,7 @@ base-backup)
 restore)
     [[ $# == 5 ]] || die "usage: pitr.sh restore BACKUPDIR ARCHIVEDIR NEWDATADIR TARGET-TIME"
     backup="$2" archive="$(realpath -m "$3")" data="$4" target="$5"
-    quotable "$archive"
+    shell_quotable "$archive"
     quotable "$target"
     [[ -f "$backup/base.tar.gz" ]] || die "$backup/base.tar.gz missing"
     [[ -d "$archive" ]] || die "$archive: no WAL archive"
