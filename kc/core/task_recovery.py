@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -53,11 +54,16 @@ def recover_orphaned_tasks(now: datetime.datetime | None = None) -> Recovery:
     """Hand back every RUNNING result whose worker is gone; returns what this caller did."""
     now = now or timezone.now()
     grace = datetime.timedelta(seconds=WorkerHeartbeat.STALE_AFTER_SECONDS)
+    recovery = Recovery()
+    up_since = database_up_since()
+    if up_since is not None and now - up_since < grace:
+        # Just after a database restart every heartbeat is stale though its worker lives on
+        # (it could not write while the database was down): no verdict until they caught up.
+        return recovery
     live = {
         beat.worker_id: beat.started_at
         for beat in WorkerHeartbeat.objects.filter(seen_at__gte=now - grace)
     }
-    recovery = Recovery()
     candidates = DBTaskResult.objects.running().filter(started_at__lt=now - grace)
     for result in candidates.only("id", "task_path", "started_at", "worker_ids"):
         worker = result.worker_ids[-1] if result.worker_ids else ""
@@ -69,6 +75,16 @@ def recover_orphaned_tasks(now: datetime.datetime | None = None) -> Recovery:
         elif _requeue(result, worker):
             recovery.requeued.append(str(result.id))
     return recovery
+
+
+def database_up_since() -> datetime.datetime | None:
+    """When the database server started (PostgreSQL); None where it cannot say."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _worker_died(

@@ -24,7 +24,7 @@ from django_tasks_db.models import DBTaskResult
 
 from kc.core import scheduler
 from kc.core.models import WorkerHeartbeat
-from kc.core.task_recovery import GIVEN_UP, recover_orphaned_tasks
+from kc.core.task_recovery import GIVEN_UP, database_up_since, recover_orphaned_tasks
 
 ROOT = Path(__file__).resolve().parents[3]
 RAN: list[str] = []
@@ -115,6 +115,31 @@ def test_a_worker_with_a_stale_heartbeat_counts_as_dead() -> None:
     result = _running("e", "hung-1")
 
     assert recover_orphaned_tasks().requeued == [str(result.id)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_no_verdict_on_stale_heartbeats_just_after_a_database_restart() -> None:
+    """While PostgreSQL was down no worker could beat; right after it started again every
+    heartbeat is stale though the workers live on. Taking them for dead would run their
+    tasks twice."""
+    up_since = database_up_since()
+    if up_since is None:
+        pytest.skip("PostgreSQL tells when it started")
+    _beat("alive-1", started_minutes_ago=30)
+    WorkerHeartbeat.objects.filter(worker_id="alive-1").update(
+        seen_at=up_since - datetime.timedelta(minutes=3)
+    )
+    result = _running("r", "alive-1")
+    DBTaskResult.objects.filter(id=result.id).update(
+        started_at=up_since - datetime.timedelta(minutes=2)
+    )
+
+    restarted = recover_orphaned_tasks(now=up_since + datetime.timedelta(seconds=20))
+    assert restarted.requeued == restarted.given_up == []
+    # A minute on, a heartbeat still stale means the worker is gone.
+    later = recover_orphaned_tasks(now=up_since + datetime.timedelta(minutes=2))
+    assert later.requeued == [str(result.id)]
 
 
 @override_settings(KC_TASK_RECOVERY_MAX_ATTEMPTS=3)
