@@ -65,6 +65,8 @@ archive-wal)
     cp "$src" "$dest.part"
     sync "$dest.part"
     mv "$dest.part" "$dest" # atomic: the archive never holds half a WAL file
+    # PostgreSQL recycles the WAL file once we exit 0: the rename must survive a power cut.
+    sync "$(dirname "$dest")"
     ;;
 base-backup)
     [[ $# == 3 ]] || die "usage: pitr.sh base-backup DATADIR-OR-CONN BACKUPDIR"
