@@ -48,7 +48,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -162,13 +162,30 @@ def bench_slots(desk: "Desk") -> None:
 @dataclass
 class Outcomes:
     done: int = 0
-    refused: Counter[str] | None = None
-    errors: Counter[str] | None = None
+    refused: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def __post_init__(self) -> None:
-        self.refused = self.refused or Counter()
-        self.errors = self.errors or Counter()
+    def count(self, bucket: str, key: str) -> None:
+        """One call's outcome, from any worker thread."""
+        with self.lock:
+            if bucket == "done":
+                self.done += 1
+            elif bucket == "refused":
+                self.refused[key] += 1
+            else:
+                self.errors[key] += 1
+
+    def run(self, workers: list[threading.Thread]) -> "Outcomes":
+        """Start the workers, wait for all, and keep the wall time they took."""
+        began = time.perf_counter()
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+        self.seconds = time.perf_counter() - began
+        return self
 
 
 def candidate_starts(desk: "Desk") -> list[datetime.datetime]:
@@ -207,7 +224,6 @@ def book_loop(
 
     starts = candidate_starts(desk)
     outcomes = Outcomes()
-    lock = threading.Lock()
     barrier = threading.Barrier(threads)
 
     def worker(seed: int) -> None:
@@ -236,24 +252,11 @@ def book_loop(
                     key, bucket = f"refusal: {refusal}"[:80], "refused"
                 except Exception as error:  # noqa: BLE001 (counted and printed)
                     key, bucket = f"{type(error).__name__}: {error}"[:100], "errors"
-                with lock:
-                    if bucket == "done":
-                        outcomes.done += 1
-                    elif bucket == "refused" and outcomes.refused is not None:
-                        outcomes.refused[key] += 1
-                    elif outcomes.errors is not None:
-                        outcomes.errors[key] += 1
+                outcomes.count(bucket, key)
         finally:
             connection.close()
 
-    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
-    began = time.perf_counter()
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-    outcomes.seconds = time.perf_counter() - began
-    return outcomes
+    return outcomes.run([threading.Thread(target=worker, args=(n,)) for n in range(threads)])
 
 
 def overlaps(advisor_id: int) -> tuple[int, int]:
@@ -294,8 +297,8 @@ def bench_bookings(desk: "Desk", threads: int, seconds: float, *, wrap: bool) ->
     )
     rates = []
     for label, advisor_id, out in results:
-        refused = sum((out.refused or Counter()).values())
-        errors = sum((out.errors or Counter()).values())
+        refused = sum(out.refused.values())
+        errors = sum(out.errors.values())
         active, clashes = overlaps(advisor_id)
         rate = out.done / out.seconds
         rates.append(rate)
@@ -304,9 +307,9 @@ def bench_bookings(desk: "Desk", threads: int, seconds: float, *, wrap: bool) ->
             f"{label:<28} {out.done:>7} {rate:>7.1f} {tries:>8.1f} {refused:>8} {errors:>7} "
             f"{active:>7} {clashes:>9}"
         )
-        for reason, count in (out.refused or Counter()).most_common():
+        for reason, count in out.refused.most_common():
             print(f"{'':<30}refused {count:>5}: {reason}")
-        for reason, count in (out.errors or Counter()).most_common(5):
+        for reason, count in out.errors.most_common(5):
             print(f"{'':<30}ERROR   {count:>5}: {reason}")
     ratio = rates[1] / rates[0] if rates[0] else float("nan")
     print(f"ratio bookings/s {threads} threads / 1 thread: {ratio:.2f}; load {os.getloadavg()}")
@@ -347,24 +350,11 @@ def approve_loop(ids: list[int], clerk_id: int, threads: int) -> Outcomes:
                     bucket = "refused"
                 except Exception as error:  # noqa: BLE001 (counted and printed)
                     key, bucket = f"{type(error).__name__}: {error}"[:100], "errors"
-                with lock:
-                    if bucket == "done":
-                        outcomes.done += 1
-                    elif bucket == "refused" and outcomes.refused is not None:
-                        outcomes.refused[key] += 1
-                    elif outcomes.errors is not None:
-                        outcomes.errors[key] += 1
+                outcomes.count(bucket, key)
         finally:
             connection.close()
 
-    workers = [threading.Thread(target=worker) for _ in range(threads)]
-    began = time.perf_counter()
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-    outcomes.seconds = time.perf_counter() - began
-    return outcomes
+    return outcomes.run([threading.Thread(target=worker) for _ in range(threads)])
 
 
 def bench_funding(funding: "Funding", size: Size, threads: int) -> None:
@@ -396,17 +386,17 @@ def bench_funding(funding: "Funding", size: Size, threads: int) -> None:
         in_db = FundingApplication.objects.filter(pk__in=ids, status="approved").count()
         rate = out.done / out.seconds
         rates.append(rate)
-        refused = sum((out.refused or Counter()).values())
-        errors = sum((out.errors or Counter()).values())
+        refused = sum(out.refused.values())
+        errors = sum(out.errors.values())
         print(
             f"{label:<34} {len(ids):>5} {fits:>5} {out.done:>9} {rate:>7.1f} {refused:>8} "
             f"{errors:>7} {left:>12} {in_db:>15}"
         )
         verdict = "as it should" if in_db == fits and left >= 0 else "WRONG"
         print(f"{'':<36}exactly {fits} approved and budget left >= 0: {verdict}")
-        for reason, n in (out.refused or Counter()).most_common():
+        for reason, n in out.refused.most_common():
             print(f"{'':<36}refused {n:>5}: {reason}")
-        for reason, n in (out.errors or Counter()).most_common(5):
+        for reason, n in out.errors.most_common(5):
             print(f"{'':<36}ERROR   {n:>5}: {reason}")
     ratio = rates[1] / rates[0] if rates[0] else float("nan")
     print(f"ratio approvals/s {threads} threads / 1 thread: {ratio:.2f}; load {os.getloadavg()}")
