@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.db import connection
 from psycopg import sql
@@ -18,6 +17,7 @@ from kc.cases.services import add_note, open_case
 from kc.cases.tests.factories import QueueFactory
 from kc.core.models import User
 from kc.core.numbers import next_number
+from kc.core.tests import pg
 from kc.portal.tests.factories import customer
 
 KEY_TABLES = [
@@ -27,18 +27,6 @@ KEY_TABLES = [
     "core_numberrange",
     "core_auditlogentry",
 ]
-
-
-def _connect(dbname: str) -> psycopg.Connection[tuple[object, ...]]:
-    cfg = connection.settings_dict
-    return psycopg.connect(
-        host=cfg["HOST"] or None,
-        port=cfg["PORT"] or None,
-        user=cfg["USER"] or None,
-        password=cfg["PASSWORD"] or None,
-        dbname=dbname,
-        autocommit=True,
-    )
 
 
 def _client_args() -> list[str]:
@@ -54,7 +42,7 @@ def _client_args() -> list[str]:
 
 
 def _counts(dbname: str) -> dict[str, int]:
-    with _connect(dbname) as conn:
+    with pg.connect(dbname) as conn:
         counts = {}
         for table in KEY_TABLES:
             query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
@@ -65,7 +53,7 @@ def _counts(dbname: str) -> dict[str, int]:
 
 def _continuations(dbname: str) -> list[tuple[object, ...]]:
     """Where numbering goes on: gap-free number ranges and the cases' id sequence."""
-    with _connect(dbname) as conn:
+    with pg.connect(dbname) as conn:
         ranges = conn.execute("SELECT key, next_value FROM core_numberrange ORDER BY key")
         rows = list(ranges.fetchall())
         sequence = conn.execute(
@@ -79,7 +67,7 @@ def _continuations(dbname: str) -> list[tuple[object, ...]]:
 def restore_target() -> Iterator[str]:
     name = f"kc_restore_{uuid.uuid4().hex[:8]}"
     yield name
-    with _connect("postgres") as conn:
+    with pg.connect("postgres") as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )

@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg
 import pytest
 from django.conf import settings
 from psycopg import sql
+
+from kc.core.tests import pg
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "backup.sh"
@@ -56,18 +57,6 @@ def _server() -> dict[str, str]:
     return {key: str(cfg[key] or "") for key in ("HOST", "PORT", "USER", "PASSWORD")}
 
 
-def _connect(dbname: str) -> psycopg.Connection[tuple[object, ...]]:
-    server = _server()
-    return psycopg.connect(
-        host=server["HOST"] or None,
-        port=server["PORT"] or None,
-        user=server["USER"] or None,
-        password=server["PASSWORD"] or None,
-        dbname=dbname,
-        autocommit=True,
-    )
-
-
 def _url(dbname: str, password: str | None = None) -> str:
     server = _server()
     password = server["PASSWORD"] if password is None else password
@@ -85,7 +74,7 @@ SEQUENCE = (
 
 def _state(dbname: str) -> dict[str, tuple[object, ...]]:
     """Per table: the number of rows, a digest of their text, the id sequence's position."""
-    with _connect(dbname) as conn:
+    with pg.connect(dbname) as conn:
         state = {}
         for table in ("kunde", "vorgang"):
             rows = conn.execute(ROWS.format(sql.Identifier(table))).fetchone() or ()
@@ -101,13 +90,13 @@ def new_database() -> Iterator[Callable[[], str]]:
 
     def make() -> str:
         name = f"kc_backup_{uuid.uuid4().hex[:10]}"
-        with _connect("postgres") as conn:
+        with pg.connect("postgres") as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         made.append(name)
         return name
 
     yield make
-    with _connect("postgres") as conn:
+    with pg.connect("postgres") as conn:
         for name in made:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -118,7 +107,7 @@ def new_database() -> Iterator[Callable[[], str]]:
 def source(new_database: Callable[[], str]) -> str:
     """The database to back up, with customers and cases."""
     name = new_database()
-    with _connect(name) as conn:
+    with pg.connect(name) as conn:
         conn.execute(SCHEMA)
     return name
 
@@ -224,7 +213,7 @@ def test_the_password_reaches_pg_dump_by_the_environment_not_its_arguments(
     password = "gé:h@im/%2F"  # the test server's trust auth does not check it
     url = _url(source, password=password)
     assert quote(password, safe="") in url
-    with _connect(source) as conn, conn.transaction():
+    with pg.connect(source) as conn, conn.transaction():
         conn.execute("LOCK TABLE kunde IN ACCESS EXCLUSIVE MODE")  # pg_dump waits for it
         script = subprocess.Popen(  # noqa: S603 (our script)
             [str(SCRIPT), "dump", str(tmp_path)],

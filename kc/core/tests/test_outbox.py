@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from kc.api.models import WebhookDelivery, WebhookEndpoint
 from kc.core.outbox import MAIL_BACKOFF, Backoff, LeaseOutbox, Outbox, through_outage
+from kc.core.tests import pg
 from kc.portal.models import PortalMail
 
 pytestmark = pytest.mark.django_db
@@ -220,16 +221,7 @@ def test_racing_threads_claim_each_row_once(kind: str) -> None:
 
 def _cut_off(pid: int) -> None:
     """End the backend `pid` from a second connection, as a database restart does."""
-    import psycopg
-
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        user=settings["USER"],
-        dbname=settings["NAME"],
-        autocommit=True,
-    ) as other:
+    with pg.connect() as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
