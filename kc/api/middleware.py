@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from kc.api.errors import error_response
+from kc.core.http import declared_length
 
 API_PREFIX = "/api/"
 
@@ -23,12 +24,8 @@ class ApiBodyLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(API_PREFIX):
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
             limit: int = settings.KC_API_MAX_REQUEST_BYTES
-            if length > limit:
+            if declared_length(request) > limit:
                 return error_response(
                     413,
                     "payload_too_large",

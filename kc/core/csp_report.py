@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from prometheus_client import Counter
 
 from kc.core import ratelimit
+from kc.core.http import declared_length
 from kc.core.middleware import client_ip
 
 MAX_REPORT_BYTES = 16 * 1024
@@ -74,8 +75,7 @@ VIOLATIONS = Counter(
 def csp_report(request: HttpRequest) -> HttpResponse:
     if request.content_type not in ACCEPTED_TYPES:
         return HttpResponse(status=415)
-    declared = _declared_length(request)
-    if declared is not None and declared > MAX_REPORT_BYTES:
+    if declared_length(request) > MAX_REPORT_BYTES:
         return HttpResponse(status=413)
     body = request.read(MAX_REPORT_BYTES + 1)
     if len(body) > MAX_REPORT_BYTES:
@@ -94,13 +94,6 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         VIOLATIONS.labels(directive=violation["directive"]).inc()
         csp_log.warning("csp violation", **violation)
     return HttpResponse(status=204)
-
-
-def _declared_length(request: HttpRequest) -> int | None:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or "")
-    except ValueError:
-        return None
 
 
 def _within_rate(client: str) -> bool:

@@ -1,5 +1,5 @@
 """Request type for views behind login (`user` is a staff User, `htmx` is set by middleware),
-and the response for an archived PDF."""
+the body length a request declares, and the response for an archived PDF."""
 
 from django.http import FileResponse, HttpRequest
 from django_htmx.middleware import HtmxDetails
@@ -10,6 +10,15 @@ from kc.core.models import User
 class StaffRequest(HttpRequest):
     user: User
     htmx: HtmxDetails
+
+
+def declared_length(request: HttpRequest) -> int:
+    """The body length the client declares (Content-Length), 0 when absent or not a number:
+    the body limits refuse by it before a byte of the body is read."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def pdf_response(document: object, filename: str, *, download: bool = False) -> FileResponse:

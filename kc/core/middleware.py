@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from kc.core.context import RequestContext, current_request
+from kc.core.http import declared_length
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -59,12 +60,8 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
         limit: int = settings.KC_MAX_REQUEST_BYTES
-        if length > limit:
+        if declared_length(request) > limit:
             message = _(
                 "Die Datei ist zu groß: höchstens %(mb)s MB je Sendung. Bitte verkleinern Sie "
                 "das Foto oder senden Sie weniger Dateien auf einmal."
